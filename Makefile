@@ -1,0 +1,45 @@
+# atlas: the two commands are `make book` and `make test`; everything else is a step of theirs.
+PROFILE ?= quick
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+ATLAS   := $(VENV)/bin/atlas
+STAMP   := $(VENV)/.installed-stamp
+
+.PHONY: help venv data study book test lab bench clean
+
+help:
+	@echo "make book [PROFILE=quick|full|smoke]  prepare data, run the study profile, execute notebooks, build the HTML book"
+	@echo "make test                             run the test suite (sets everything up first)"
+	@echo "make lab                              open the notebooks in JupyterLab with the project's kernel"
+	@echo "make bench                            run the benchmarks (numbers go to benchmarks/README.md)"
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+data: venv
+	$(ATLAS) data prepare
+
+study: data
+	$(ATLAS) sweep --profile $(PROFILE)
+
+book: study
+	$(PY) -m atlas_core.book build --profile $(PROFILE)
+	@echo "book: open book/_build/html/index.html"
+
+test: data
+	$(PY) -m pytest -q
+
+lab: venv
+	$(PY) -m pip install -q --disable-pip-version-check jupyterlab==4.6.6
+	$(VENV)/bin/jupyter lab notebooks
+
+bench: venv
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf book/_build book/executed build
