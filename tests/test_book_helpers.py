@@ -1,0 +1,275 @@
+"""Unit tests of the book machinery that need no kernel: parameter checks, the comparison table, the renderer,
+the myst-nb plugin, the table of contents and the freshness rule of the builder."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from types import SimpleNamespace
+
+import nbformat
+import pytest
+
+from atlas_core.book import (
+    PROFILES,
+    check_parameters,
+    judge_close,
+    judge_interval,
+    overall_verdict,
+    paper_vs_ours,
+    verdict_line,
+)
+from atlas_core.book.execute import hide_parameter_inputs, is_fresh, newest_mtime
+from atlas_core.book.layout import BookLayout, Chapter, toc_files
+from atlas_core.errors import AtlasError
+
+# ---- check_parameters ------------------------------------------------------------------------------------------
+
+
+def test_check_parameters_accepts_valid_values():
+    check_parameters(profile="smoke", seed=0, n_bootstrap=200, choices={"target": ["en", "fr"]}, target="fr")
+    check_parameters(choices={"languages": ["en", "fr", "zh"]}, languages=["zh", "en"])
+
+
+
+def test_book_profiles_are_the_study_profiles():
+    from atlas_core.experiments.profile import bundled_profiles
+
+    assert sorted(PROFILES) == bundled_profiles()
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"profile": "quik"}, "parameter profile='quik' is not one of: smoke, quick, full"),
+        ({"seed": -1}, "parameter seed=-1 must be an integer >= 0"),
+        ({"n_bootstrap": 0}, "parameter n_bootstrap=0 must be an integer >= 1"),
+        ({"n_bootstrap": "200"}, "parameter n_bootstrap='200' must be an integer >= 1"),
+        ({"n_bootstrap": True}, "parameter n_bootstrap=True must be an integer >= 1"),
+        ({"colour": "red"}, "no rule for parameter 'colour'"),
+    ],
+)
+def test_check_parameters_names_the_bad_value(params, message):
+    with pytest.raises(AtlasError, match=re.escape(message)) as err:
+        check_parameters(**params)
+    assert "\n" not in str(err.value)
+
+
+def test_check_parameters_checks_each_list_element_and_rejects_empty_lists():
+    allowed = {"languages": ["en", "fr"]}
+    with pytest.raises(AtlasError, match="parameter languages contains 'xx' is not one of: en, fr"):
+        check_parameters(choices=allowed, languages=["en", "xx"])
+    with pytest.raises(AtlasError, match=r"languages=\[\] is empty"):
+        check_parameters(choices=allowed, languages=[])
+
+
+def test_choices_override_the_builtin_rule():
+    check_parameters(choices={"profile": ["tiny"]}, profile="tiny")
+    with pytest.raises(AtlasError):
+        check_parameters(choices={"profile": ["tiny"]}, profile="smoke")
+
+
+# ---- paper vs ours ---------------------------------------------------------------------------------------------
+
+
+def test_paper_vs_ours_formats_numbers_intervals_and_text():
+    table = paper_vs_ours([
+        ("E", 1.8172, 1.816861234, "reproduced", "inside our CI"),
+        ("alpha 95% CI", (0.317, 0.373), (0.3167731, 0.3732829), "reproduced"),
+        ("data", "Chinchilla Fig. 4", "same CSV", "partly"),
+    ])
+    assert list(table.columns) == ["paper", "ours", "verdict", "why"]
+    assert table.loc["E", "ours"] == "1.817"
+    assert table.loc["alpha 95% CI", "ours"] == "[0.3168, 0.3733]"
+    assert table.loc["alpha 95% CI", "why"] == ""
+    assert overall_verdict(table) == "partly"
+
+
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        ([("E", 1.0, 1.0, "yes")], "has verdict 'yes'"),
+        ([("E", 1.0, 1.0)], "needs \\(quantity, paper, ours, verdict"),
+        ([], "no rows"),
+    ],
+)
+def test_paper_vs_ours_rejects_bad_rows(rows, message):
+    with pytest.raises(AtlasError, match=message):
+        paper_vs_ours(rows)
+
+
+def test_overall_verdict_and_line():
+    good = paper_vs_ours([("a", 1, 1, "reproduced"), ("b", 2, 2, "reproduced")])
+    bad = paper_vs_ours([("a", 1, 3, "not reproduced")])
+    assert overall_verdict(good) == "reproduced"
+    assert overall_verdict(bad) == "not reproduced"
+    line = verdict_line(good, "Same data, same method.").data
+    assert line == "**Verdict: reproduced** (2 reproduced). Same data, same method."
+    mixed = paper_vs_ours([("a", 1, 1, "reproduced"), ("b", 1, 2, "partly"), ("c", 1, 3, "not reproduced"),
+                           ("d", 1, 4, "not reproduced")])
+    assert verdict_line(mixed, "Why.").data == (
+        "**Verdict: partly** (1 reproduced, 1 partly, 2 not reproduced). Why. Partly: b. Not reproduced: c; d.")
+
+
+def test_judges():
+    assert judge_interval(0.35, 0.317, 0.373) == "reproduced"
+    assert judge_interval(0.30, 0.317, 0.373) == "not reproduced"
+    assert judge_close(1.0, 1.009, rel_tol=0.01) == "reproduced"
+    assert judge_close(1.0, 1.02, rel_tol=0.01) == "not reproduced"
+
+
+# ---- renderer and myst-nb plugin -------------------------------------------------------------------------------
+
+
+def test_renderer_emits_spec_png_and_text_that_nbformat_accepts():
+    import altair as alt
+    import pandas as pd
+
+    from atlas_core.book import viz
+
+    assert alt.renderers.active == viz.RENDERER_NAME
+    chart = alt.Chart(pd.DataFrame({"x": [1, 2, 3], "y": [3, 1, 2]})).mark_line().encode(x="x", y="y")
+    bundle, metadata = alt.renderers.get()(chart.to_dict())
+    assert bundle[viz.VEGALITE_MIME]["mark"]["type"] == "line"
+    assert bundle["image/png"].startswith(b"\x89PNG")
+    assert metadata["image/png"]["width"] > 0
+    assert bundle["text/plain"] == viz.PLAIN_TEXT
+    as_sent = {**bundle, "image/png": base64.b64encode(bundle["image/png"]).decode()}  # what ipykernel sends
+    output = nbformat.v4.new_output("display_data", data=as_sent, metadata=metadata)
+    nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("chart", outputs=[output])]))
+
+
+def _mime(content, mime="application/vnd.vegalite.v6+json", cell=3, out=0):
+    return SimpleNamespace(mime_type=mime, content=content, cell_index=cell, output_index=out)
+
+
+def test_plugin_embeds_the_spec_safely_with_a_stable_id():
+    from atlas_core.book.mystnb_vegalite import VegaLitePlugin
+
+    renderer = SimpleNamespace(source="/book/executed/08_published_laws.ipynb")
+    spec = {"data": {"values": [{"name": "</script><script>alert(1)"}]}, "mark": "point"}
+    [node] = VegaLitePlugin.handle_mime(renderer, _mime(json.dumps(spec)), inline=False)
+    html = node.astext()
+    assert '<div id="vl-08_published_laws-c3-o0" class="atlas-vegalite">' in html
+    assert "</script><script>alert" not in html and "<\\/script>" in html
+    assert html.count("</script>") == 1
+    [again] = VegaLitePlugin.handle_mime(renderer, _mime(spec), inline=False)  # dict content, same id
+    assert again.astext() == html
+
+
+def test_plugin_leaves_other_outputs_alone_and_outranks_png():
+    from atlas_core.book.mystnb_vegalite import VegaLitePlugin
+
+    renderer = SimpleNamespace(source="x.ipynb")
+    assert VegaLitePlugin.handle_mime(renderer, _mime("{}", mime="image/png"), inline=False) is None
+    assert VegaLitePlugin.handle_mime(renderer, _mime("{}"), inline=True) is None
+    priorities = {(b, m): p for b, m, p in VegaLitePlugin.mime_priority_overrides}
+    assert priorities[("html", "application/vnd.vegalite.v6+json")] < 50  # myst-nb ranks image/png at 50
+
+
+def test_plugin_is_registered_as_a_mystnb_entry_point():
+    from importlib.metadata import entry_points
+
+    [entry] = [e for e in entry_points(group="myst_nb.mime_renderers") if e.name == "vegalite"]
+    assert entry.value == "atlas_core.book.mystnb_vegalite:VegaLitePlugin"
+
+
+# ---- table of contents and freshness ---------------------------------------------------------------------------
+
+
+def test_toc_files_walks_parts_chapters_and_sections_in_order():
+    toc = {
+        "root": "intro",
+        "parts": [
+            {"caption": "A", "chapters": [{"file": "executed/01_a", "sections": [{"file": "executed/02_b"}]}]},
+            {"caption": "B", "chapters": [{"file": "reproducing"}, {"file": "executed/03_c.ipynb"}]},
+        ],
+    }
+    assert toc_files(toc) == ["executed/01_a", "executed/02_b", "reproducing", "executed/03_c.ipynb"]
+
+
+def _write_notebook(path, source="x = 1", profile=None):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source, metadata={"tags": ["parameters"]})])
+    if profile is not None:
+        notebook.metadata["papermill"] = {"parameters": {"profile": profile}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, path)
+
+
+def test_chapters_come_from_the_toc_and_need_their_notebook(tmp_path):
+    layout = BookLayout(book_dir=tmp_path / "book", notebooks_dir=tmp_path / "nb", config=tmp_path / "_config.yml")
+    layout.book_dir.mkdir()
+    layout.toc.write_text("root: intro\nchapters:\n  - file: executed/02_b\n  - file: about\n  - file: executed/01_a\n")
+    _write_notebook(layout.notebooks_dir / "02_b.ipynb")
+    with pytest.raises(AtlasError, match="entry 'executed/01_a' has no notebook .*01_a.ipynb"):
+        layout.chapters()
+    _write_notebook(layout.notebooks_dir / "01_a.ipynb")
+    chapters = layout.chapters()
+    assert [c.name for c in chapters] == ["02_b", "01_a"]
+    assert chapters[0].executed == layout.book_dir / "executed" / "02_b.ipynb"
+
+
+def test_repo_toc_lists_existing_notebooks():
+    chapters = BookLayout.of_repo().chapters()
+    assert chapters, "book/_toc.yml lists no notebook chapter"
+    assert all(c.source.is_file() for c in chapters)
+
+
+def test_freshness_needs_same_profile_and_newer_than_every_input(tmp_path):
+    chapter = Chapter("01_a", tmp_path / "nb" / "01_a.ipynb", tmp_path / "executed" / "01_a.ipynb")
+    results = tmp_path / "results"
+    _write_notebook(chapter.source)
+    (results / "runs").mkdir(parents=True)
+    (results / "runs" / "r1.parquet").write_text("rows")
+    assert not is_fresh(chapter, "smoke", [results])  # never executed
+    _write_notebook(chapter.executed, profile="smoke")
+    stamp = newest_mtime(results) + 10
+    os.utime(chapter.executed, (stamp, stamp))
+    assert is_fresh(chapter, "smoke", [results])
+    assert not is_fresh(chapter, "quick", [results])  # executed with another profile
+    os.utime(results / "runs" / "r1.parquet", (stamp + 5, stamp + 5))  # a new result arrived
+    assert not is_fresh(chapter, "smoke", [results])
+
+
+def test_newest_mtime_ignores_bytecode_and_missing_paths(tmp_path):
+    (tmp_path / "pkg" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "pkg" / "mod.py").write_text("")
+    (tmp_path / "pkg" / "__pycache__" / "mod.pyc").write_text("")
+    os.utime(tmp_path / "pkg" / "mod.py", (1000, 1000))
+    os.utime(tmp_path / "pkg" / "__pycache__" / "mod.pyc", (5000, 5000))
+    assert newest_mtime(tmp_path / "pkg") == 1000
+    assert newest_mtime(tmp_path / "absent") == 0.0
+
+
+def test_hide_parameter_inputs_tags_both_parameter_cells_once(tmp_path):
+    path = tmp_path / "nb.ipynb"
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("profile = 'quick'", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("profile = 'smoke'", metadata={"tags": ["injected-parameters"]}),
+        nbformat.v4.new_code_cell("print(profile)"),
+    ])
+    nbformat.write(notebook, path)
+    hide_parameter_inputs(path)
+    hide_parameter_inputs(path)
+    tags = [cell.metadata.get("tags", []) for cell in nbformat.read(path, as_version=4).cells]
+    assert tags == [["parameters", "hide-input"], ["injected-parameters", "hide-input"], []]
+
+
+def test_repo_chapters_depend_on_the_code_and_their_profiles_results():
+    from atlas_core.experiments.store import default_root
+
+    layout = BookLayout.of_repo()
+    assert layout.dependencies("quick") == (layout.code_dir, default_root() / "quick")
+    assert layout.code_dir.name == "atlas_core" and (layout.code_dir / "book" / "build.py").is_file()
+
+
+def test_vega_bundle_is_kept_when_the_same_vl_convert_wrote_it(tmp_path):
+    from importlib.metadata import version
+
+    from atlas_core.book.assets import VEGA_BUNDLE, write_vega_bundle
+
+    stamp = f"// vega-embed bundle from vl-convert-python {version('vl-convert-python')}\n"
+    (tmp_path / VEGA_BUNDLE).write_text(stamp + "kept\n", encoding="utf-8")
+    assert write_vega_bundle(tmp_path).read_text(encoding="utf-8") == stamp + "kept\n"
