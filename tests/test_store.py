@@ -1,0 +1,90 @@
+"""The results store: atomic per-run files, versioning, validation, and reading rows back."""
+
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_experiments_fake import train
+
+from atlas_core.errors import AtlasError
+from atlas_core.experiments import ResultsStore
+from atlas_core.experiments.store import STORE_VERSION, VERSION_FILE, default_root
+from atlas_core.train.config import TrainConfig
+
+
+def rows(run_id: str, mixture=None) -> pd.DataFrame:
+    return train(TrainConfig(scale="10k", mixture=mixture or {"es": 1.0}, tokens=200_000, n_evals=5), run_id)
+
+
+def test_a_finished_run_is_its_rows_file_and_reads_back_identically(tmp_path):
+    store = ResultsStore(tmp_path / "quick")
+    assert store.finished() == set() and store.read_rows([]).empty
+    store.write_run("a", rows("a"), {"seed": 0})
+    store.write_run("b", rows("b", {"es": 0.5, "pt": 0.5}), {"seed": 1})
+    assert store.finished() == {"a", "b"} and store.has("a")
+    both = store.read_rows(["a", "b"])
+    pd.testing.assert_frame_equal(both[both["run_id"] == "a"].dropna(axis=1).reset_index(drop=True),
+                                  rows("a"), check_dtype=False)
+    assert both.loc[both["run_id"] == "a", "D_pt"].isna().all()  # per-source columns are united
+    meta = store.read_metadata("b")
+    assert meta["seed"] == 1 and meta["store_version"] == STORE_VERSION
+    assert meta["n_rows"] == len(rows("b", {"es": 0.5, "pt": 0.5}))
+    assert json.loads((store.path / VERSION_FILE).read_text())["store_version"] == STORE_VERSION
+    assert sorted(p.name for p in store.runs_dir.iterdir()) == ["a.json", "a.parquet", "b.json", "b.parquet"]
+
+
+def test_rewriting_a_run_replaces_it_whole(tmp_path):
+    store = ResultsStore(tmp_path / "p")
+    store.write_run("a", rows("a"), {"try": 1})
+    store.write_run("a", rows("a"), {"try": 2})
+    assert len(store.read_rows(["a"])) == len(rows("a")) and store.read_metadata("a")["try"] == 2
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda df: df.iloc[0:0], "returned no evaluation rows"),
+    (lambda df: df.drop(columns="bpb"), "lack column.*bpb"),
+    (lambda df: df.assign(run_id="other"), "row 0 has run_id 'other'"),
+    (lambda df: df.assign(loss=np.where(df.index == 2, np.nan, df["loss"])), "column 'loss' row 2 has nan"),
+])
+def test_invalid_rows_are_refused_and_nothing_is_written(tmp_path, mutate, message):
+    store = ResultsStore(tmp_path / "p")
+    with pytest.raises(AtlasError, match=message):
+        store.write_run("a", mutate(rows("a")), {})
+    assert not store.path.exists() or store.finished() == set()
+
+
+def test_a_write_that_fails_midway_leaves_no_run_and_no_temporary_file(tmp_path, monkeypatch):
+    store = ResultsStore(tmp_path / "p")
+
+    def crash(self, path, **kwargs):
+        with open(path, "wb") as fh:
+            fh.write(b"PAR1 half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", crash)
+    with pytest.raises(OSError, match="disk full"):
+        store.write_run("a", rows("a"), {})
+    assert store.finished() == set() and not store.has("a")
+    assert [p.name for p in store.runs_dir.iterdir()] == ["a.json"]  # metadata alone does not make a run
+
+
+def test_an_incompatible_store_is_refused(tmp_path):
+    store = ResultsStore(tmp_path / "p")
+    store.write_run("a", rows("a"), {})
+    (store.path / VERSION_FILE).write_text(json.dumps({"store_version": STORE_VERSION + 1, "row_schema": 1}))
+    for action in (store.finished, lambda: store.read_rows(["a"]), lambda: store.write_run("b", rows("b"), {})):
+        with pytest.raises(AtlasError, match=f"written with store version {STORE_VERSION + 1}"):
+            action()
+    assert not store.has("b")
+    (store.path / VERSION_FILE).unlink()
+    with pytest.raises(AtlasError, match="has runs but no STORE.json"):
+        store.finished()
+
+
+def test_root_comes_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("ATLAS_RESULTS", str(tmp_path))
+    assert default_root() == tmp_path
+    assert ResultsStore.for_profile("quick").path == tmp_path / "quick"
+    assert str(ResultsStore.for_profile("quick", root="elsewhere").path) == os.path.join("elsewhere", "quick")

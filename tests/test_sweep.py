@@ -1,0 +1,188 @@
+"""Sweeps end to end with the fake trainer: local pool, resume after kill -9, parallel sweeps, failures, Dask."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_experiments_fake import FakeCatalog
+
+from atlas_core.cli import main
+from atlas_core.errors import AtlasError
+from atlas_core.experiments import Study
+
+TESTS = Path(__file__).parent
+FAKE = "test_experiments_fake"
+
+
+def study(root, profile="smoke") -> Study:
+    return Study(profile, root, trainer=FAKE, catalog=FakeCatalog())
+
+
+def store_contents(s: Study) -> pd.DataFrame:
+    ids = sorted(s.store.finished())
+    return s.store.read_rows(ids).sort_values(["run_id", "step", "eval_lang"], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """The smoke profile swept once on the local pool (shared by the tests that only read it)."""
+    s = study(tmp_path_factory.mktemp("clean"))
+    result = s.run(workers=2, progress=False)
+    return s, result
+
+
+def test_local_sweep_trains_every_run_once_in_single_thread_workers(finished, capsys):
+    s, result = finished
+    plan = s.plan()
+    assert (result["status"] == "finished").all() and len(result) == len(plan) == 26
+    assert plan["done"].all()
+    for run_id in plan["run_id"]:
+        assert json.loads((s.store.workdir(run_id) / "env.json").read_text()) == {
+            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+        meta = s.store.read_metadata(run_id)
+        assert meta["config"]["seed"] == meta["seed"] == 0 and meta["wall_s"] >= 0
+        assert meta["code_version"]["atlas_core"] and meta["profile"] == "smoke" and meta["uses"]
+    again = s.run(workers=2, progress=False)
+    assert again.empty
+    assert "26 runs planned, 26 done, 0 to run" in capsys.readouterr().out
+
+
+def test_rows_status_and_observations_of_a_finished_study(finished):
+    s, _ = finished
+    status = s.status().set_index("kind")
+    assert status.loc["all", "done"] == 26 and status.loc["all", "missing"] == 0
+    assert status.loc["all", "rows"] == len(s.rows())
+    bilingual = s.rows(kind="bilingual")
+    assert {"experiment", "role", "target", "partner", "mixture_kind", "p_es"} <= set(bilingual.columns)
+    assert set(bilingual["partner"].dropna()) == {"pt", "ru", "self", "null", "utf3"}
+    obs = s.observations("es")
+    assert (obs["lang"] == "es").all() and obs["D"].gt(0).all()
+    assert not obs["run_id"].str.contains("-ft-").any()  # finetunes are not from-scratch observations
+    assert set(s.observations("es", kind="capacity")["mixture_kind"]) == {"mono", "bilingual", "uniform-4"}
+    with pytest.raises(AtlasError, match="unknown experiment kind 'pairs'"):
+        s.rows(kind="pairs")
+
+
+SCRIPT = """
+import sys
+sys.path.insert(0, {tests!r})
+from test_experiments_fake import FakeCatalog
+from atlas_core.experiments import Study
+if __name__ == "__main__":
+    Study("smoke", {root!r}, trainer="test_experiments_fake", catalog=FakeCatalog()).run(workers=2, progress=False)
+"""
+
+
+def start_sweep(tmp_path, root, seconds: float) -> subprocess.Popen:
+    script = tmp_path / f"sweep_{time.monotonic_ns()}.py"
+    script.write_text(SCRIPT.format(tests=str(TESTS), root=str(root)))
+    env = {**os.environ, "ATLAS_FAKE_SECONDS": str(seconds)}
+    return subprocess.Popen([sys.executable, str(script)], env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_sweep_killed_mid_way_resumes_without_losing_or_duplicating_runs(tmp_path, finished):
+    clean, _ = finished
+    root = tmp_path / "killed"
+    proc = start_sweep(tmp_path, root, seconds=0.3)
+    runs_dir = root / "smoke" / "runs"
+    deadline = time.monotonic() + 60
+    while len(list(runs_dir.glob("*.parquet"))) < 4 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its workers, mid-run
+    proc.wait()
+    s = study(root)
+    survived = s.store.finished()
+    assert 4 <= len(survived) < 26
+    for run_id in survived:  # every file that counts as finished is complete
+        assert len(pd.read_parquet(s.store.rows_path(run_id))) == s.store.read_metadata(run_id)["n_rows"]
+    result = s.run(workers=2, progress=False)
+    assert set(result["run_id"]) == set(s.runs.by_id) - survived
+    pd.testing.assert_frame_equal(store_contents(s), store_contents(clean))
+
+
+def test_two_sweeps_on_one_store_at_once_leave_one_copy_of_each_run(tmp_path, finished):
+    clean, _ = finished
+    root = tmp_path / "shared"
+    procs = [start_sweep(tmp_path, root, seconds=0.05) for _ in range(2)]
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    s = study(root)
+    assert s.store.finished() == set(s.runs.by_id)
+    assert sorted(p.name for p in s.store.runs_dir.iterdir() if p.suffix == ".parquet") == sorted(
+        f"{r}.parquet" for r in s.runs.by_id)
+    pd.testing.assert_frame_equal(store_contents(s), store_contents(clean))
+
+
+def test_a_failed_run_writes_nothing_skips_its_finetunes_and_is_retried(tmp_path, monkeypatch, capsys):
+    s = study(tmp_path)
+    base = next(r.run_id for r in s.runs.runs if r.mixture_kind == "unimax" and r.config.scale == "25k")
+    dependents = {r.run_id for r in s.runs.runs if r.depends_on == base}
+    monkeypatch.setenv("ATLAS_FAKE_FAIL", base)
+    with pytest.raises(AtlasError, match=f"1 run\\(s\\) failed \\(2 finetunes skipped\\), first {base}: RuntimeError"):
+        s.run(workers=2, progress=False)
+    assert s.store.finished() == set(s.runs.by_id) - {base} - dependents
+    assert not s.store.meta_path(base).exists()
+    monkeypatch.delenv("ATLAS_FAKE_FAIL")
+    result = s.run(workers=2, progress=False)
+    assert set(result["run_id"]) == {base} | dependents and (result["status"] == "finished").all()
+
+
+def test_a_plan_over_the_time_budget_is_refused_before_anything_runs(tmp_path):
+    s = study(tmp_path)
+    with pytest.raises(AtlasError, match="more than --max-hours 0.001"):
+        s.run(workers=2, max_hours=0.001, progress=False)
+    assert not s.store.path.exists()
+
+
+def test_selected_kinds_bring_their_bases(tmp_path):
+    s = study(tmp_path)
+    result = s.run(["finetune"], workers=2, progress=False)
+    kinds = s.plan().set_index("run_id").loc[result["run_id"], "kinds"]
+    assert all("finetune" in k for k in kinds) and len(result) == 10
+
+
+def test_the_dask_executor_runs_the_same_sweep_on_a_local_cluster(tmp_path, finished):
+    clean, _ = finished  # the workers find the fake trainer because spawned processes inherit sys.path
+    s = study(tmp_path)
+    result = s.run(workers=2, executor="dask", progress=False)
+    assert (result["status"] == "finished").all() and len(result) == 26
+    for run_id in result["run_id"]:
+        assert json.loads((s.store.workdir(run_id) / "env.json").read_text())["OMP_NUM_THREADS"] == "1"
+        assert s.store.read_metadata(run_id)["executor"] == "dask"
+    pd.testing.assert_frame_equal(store_contents(s), store_contents(clean))
+
+
+def test_cli_sweep_and_results(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("atlas_core.experiments.study.DataCatalog", FakeCatalog)
+    profile = tmp_path / "mini.yaml"
+    profile.write_text(textwrap.dedent("""
+        name: mini
+        experiments:
+          scaling: {kind: mono, languages: [es, ru], scales: [10k], tokens: [100K, 200K]}
+    """))
+    args = ["--profile", str(profile), "--root", str(tmp_path), "--trainer", FAKE]
+    assert main(["results", *args[:4], "--missing"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"mono\s+4\s+0\s+4\s+0\n", out) and "10k-es-100K-s0-" in out
+    assert main(["sweep", *args, "--plan"]) == 0
+    assert "4 runs, 0 done; to run: 4 runs" in capsys.readouterr().out
+    assert main(["sweep", *args, "--max-hours", "0.000001"]) == 2
+    assert "more than --max-hours" in capsys.readouterr().err
+    assert main(["sweep", *args, "--kinds", "capacity"]) == 2
+    assert "no experiment of kind(s) capacity" in capsys.readouterr().err
+    assert main(["sweep", *args, "--workers", "1", "--no-progress"]) == 0
+    assert "1 worker(s)" in capsys.readouterr().out
+    assert main(["results", *args[:4]]) == 0
+    rows = len(Study(profile, tmp_path, catalog=FakeCatalog()).rows())
+    assert re.search(rf"mono\s+4\s+4\s+0\s+{rows}\n", capsys.readouterr().out)
+    assert main(["sweep", "--profile", "nope"]) == 2
+    assert "unknown profile 'nope'" in capsys.readouterr().err
