@@ -1,0 +1,209 @@
+"""ATLAS, the adaptive transfer scaling law (Longpre et al., Eqs. 1-3), for one target language t.
+
+    L = E + A / N^alpha + B / D_eff^beta
+    D_eff = S(D_t; U_t) + sum_{s in K_t} tau_s S(D_s; U_s) + tau_other S(D_other; U_other)
+
+with S the repetition saturation (``atlas_core.laws.saturation``) and one shared lambda for every source.
+
+Columns (one row per evaluation of target t):
+
+* ``N`` parameters; ``D`` = D_t, tokens of the target seen so far (> 0); ``U`` = U_t, its unique tokens
+  (``inf`` = no cap);
+* for each transfer language s in K_t: ``D_<s>`` (>= 0) and ``U_<s>`` (> 0 or ``inf``);
+* with the other-languages term: ``D_total`` (all training tokens) and optionally ``U_other`` (absent: no
+  saturation on that term). D_other = D_total - D - sum_s D_s must not be negative.
+
+Variants: ``Atlas()`` is monolingual ATLAS (D_t only: E, A, B, alpha, beta, lambda); ``Atlas(other=True)`` adds
+D_other; ``Atlas(transfer=["es", "pt", "fr"], other=True)`` is the full law. ``Atlas.for_target`` picks K_t as the
+k sources most often co-sampled with t (rows where both D > 0 and D_<s> > 0) and starts tau_s from a transfer
+matrix (rows = target, columns = source; e.g. ``atlas_core.published.transfer_matrix()`` or a measured BTS).
+``target_view`` turns runner rows (``eval_lang``, ``D_<s>``, ``U_<s>``) into this layout.
+
+tau is unconstrained in sign (negative = interference) but bounded to [-1, 10]; where the effective data would
+not be positive it is floored at ``D_EFF_FLOOR`` times S(D_t; U_t), which makes such parameters a very poor fit
+(zero gradient through the floor) rather than a NaN.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from atlas_core.errors import AtlasError
+from atlas_core.laws.base import IDENTITY, LOG, Law, Observations, ParamSpec
+from atlas_core.laws.chinchilla import chinchilla_params
+from atlas_core.laws.engine import Linear, LogSumExp, Scaled, Sum, Term
+from atlas_core.laws.saturation import Repetition, Saturation
+from atlas_core.laws.validate import CAP, NONNEGATIVE, Column, numeric_column
+
+D_EFF_FLOOR = 1e-6
+TAU_BOUNDS = (-1.0, 10.0)
+TAU_GRID = (0.0, 0.5)
+TAU_OTHER_GRID = (0.0, 0.1)
+LAMBDA_GRID = tuple(np.log([0.01, 0.1, 1.0]))
+LAMBDA_BOUNDS = (float(np.log(1e-6)), float(np.log(1e3)))  # log lambda; at the floor: no repetition effect
+RESERVED = {"total", "other"}  # D_total, U_other are not sources
+
+
+class _LogEffectiveData:
+    """log D_eff as a function of theta (lambda and the tau's enter). Every source is saturated at once on the
+    stacked (m, n) token arrays: row 0 is the target, then the tau'd sources in parameter order."""
+
+    def __init__(self, theta: np.ndarray, obs: Observations, j_lam: int, j_taus: Sequence[int]):
+        self.j_taus, self.j_lam = list(j_taus), j_lam
+        self.lam = np.exp(theta[:, j_lam])
+        self.sat = Saturation(obs["repetition"], self.lam[:, None, None])  # (S, m, n)
+        self.weight = np.hstack([np.ones((theta.shape[0], 1)), theta[:, self.j_taus]])  # (S, m)
+        total = np.einsum("sm,smn->sn", self.weight, self.sat.S)
+        floor = D_EFF_FLOOR * self.sat.S[:, 0]
+        self.floored = total <= floor
+        self.D_eff = np.where(self.floored, floor, total)
+        self.value = np.log(self.D_eff)
+
+    def vjp(self, cot: np.ndarray, grad: np.ndarray) -> None:
+        c = np.where(self.floored, 0.0, cot / self.D_eff)
+        d_lam = np.einsum("sm,smn->sn", self.weight, self.sat.d_dlam()) * self.lam[:, None]
+        grad[:, self.j_lam] += np.einsum("sn,sn->s", c, d_lam)
+        if self.j_taus:
+            grad[:, self.j_taus] += np.einsum("sn,smn->sm", c, self.sat.S[:, 1:])
+
+
+class Atlas(Law):
+    """ATLAS for one target: transfer languages ``transfer`` (K_t), an optional other-languages term, one lambda.
+
+    ``tau_init`` (source -> score) sets the start of each tau_s (the only start value for it); sources without
+    one start from {0, 0.5}.
+    """
+
+    name = "atlas"
+
+    def __init__(self, transfer: Iterable[str] = (), other: bool = False,
+                 tau_init: Mapping[str, float] | None = None):
+        self.transfer = [str(s) for s in transfer]
+        self.other = bool(other)
+        bad = [s for s in self.transfer if s in RESERVED or not s]
+        if bad or len(set(self.transfer)) != len(self.transfer):
+            raise AtlasError(f"law 'atlas': invalid or repeated transfer languages {self.transfer}")
+        self.tau_init = {s: float(v) for s, v in (tau_init or {}).items() if s in self.transfer}
+        if not all(np.isfinite(v) for v in self.tau_init.values()):
+            raise AtlasError(f"law 'atlas': tau starts must be finite, got {self.tau_init}")
+        tau_specs = tuple(
+            ParamSpec(f"tau_{s}", IDENTITY, (self._clip_tau(self.tau_init[s]),) if s in self.tau_init else TAU_GRID,
+                      *TAU_BOUNDS)
+            for s in self.transfer
+        )
+        other_spec = (ParamSpec("tau_other", IDENTITY, TAU_OTHER_GRID, *TAU_BOUNDS),) if self.other else ()
+        self.params = chinchilla_params() + (ParamSpec("lambda", LOG, LAMBDA_GRID, *LAMBDA_BOUNDS),) + tau_specs \
+            + other_spec
+
+    @staticmethod
+    def _clip_tau(value: float) -> float:
+        return float(np.clip(value, *TAU_BOUNDS))
+
+    @property
+    def sources(self) -> list[str]:
+        """Sources with a tau, in parameter order ("other" last when present)."""
+        return self.transfer + (["other"] if self.other else [])
+
+    def config(self) -> dict:
+        return {"transfer": list(self.transfer), "other": self.other}
+
+    def input_columns(self):
+        columns = [Column("N"), Column("D"), Column("U", CAP)]
+        for s in self.transfer:
+            columns += [Column(f"D_{s}", NONNEGATIVE), Column(f"U_{s}", CAP)]
+        if self.other:
+            columns += [Column("D_total"), Column("U_other", CAP, required=False)]
+        return tuple(columns)
+
+    def features(self, columns, frame: pd.DataFrame) -> Observations:
+        obs = {"logN": np.log(columns["N"])} | {k: v for k, v in columns.items() if k != "N"}
+        if self.other:
+            named = columns["D"] + sum((columns[f"D_{s}"] for s in self.transfer), np.zeros_like(columns["D"]))
+            d_other = columns["D_total"] - named
+            negative = d_other < -1e-9 * columns["D_total"]
+            if negative.any():
+                i = int(np.flatnonzero(negative)[0])
+                parts = " + ".join(["D", *(f"D_{s}" for s in self.transfer)])
+                total = float(columns["D_total"][i])
+                raise AtlasError(f"law 'atlas': column 'D_total' row {frame.index[i]}: {total!r} is smaller than "
+                                 f"{parts} = {float(named[i])!r}")
+            obs["D_other"] = np.maximum(d_other, 0.0)
+            obs["U_other"] = columns.get("U_other", np.full_like(d_other, np.inf))
+        stack = ["", *(f"_{s}" for s in self.sources)]
+        obs["repetition"] = Repetition(np.stack([obs[f"D{suffix}"] for suffix in stack]),
+                                       np.stack([obs[f"U{suffix}"] for suffix in stack]))
+        return obs
+
+    def log_loss(self, theta: np.ndarray, obs: Observations) -> Term:
+        taus = [self.index(f"tau_{s}") for s in self.sources]
+        log_d = _LogEffectiveData(theta, obs, self.index("lambda"), taus)
+        return LogSumExp(
+            Linear(theta, [(0, 1.0)]),
+            Linear(theta, [(1, 1.0), (3, -obs["logN"])]),
+            Sum(Linear(theta, [(2, 1.0)]), Scaled(theta, 4, -1.0, log_d)),
+        )
+
+    @classmethod
+    def for_target(cls, frame: pd.DataFrame, target: str | None = None, *, k: int = 3,
+                   transfer_matrix: pd.DataFrame | None = None, candidates: Iterable[str] | None = None,
+                   other: bool | None = None) -> "Atlas":
+        """The full law for one target: K_t = the ``k`` sources most often co-sampled with the target.
+
+        Candidates are the ``D_<s>`` columns (except ``D_total`` and the target's own ``D_<target>``) unless
+        given. Co-sampling counts rows with D > 0 and D_<s> > 0; ties go to more total tokens, then the name.
+        ``other`` defaults to whether a ``D_total`` column exists. tau_s starts from
+        ``transfer_matrix.loc[target, s]`` where that entry exists.
+        """
+        target_d = numeric_column(frame, "D", what="law 'atlas'")
+        names = list(candidates) if candidates is not None else [
+            c[2:] for c in frame.columns if c.startswith("D_") and c[2:] not in RESERVED and c[2:] != target]
+        ranked = []
+        for s in names:
+            if f"D_{s}" not in frame.columns:
+                raise AtlasError(f"law 'atlas': missing column 'D_{s}' for candidate transfer language '{s}'")
+            d_s = pd.to_numeric(frame[f"D_{s}"], errors="coerce").fillna(0.0).to_numpy()
+            count = int(((target_d > 0) & (d_s > 0)).sum())
+            if count:
+                ranked.append((-count, -float(d_s.sum()), s))
+        transfer = [s for _, _, s in sorted(ranked)[:k]]
+        return cls(transfer, other="D_total" in frame.columns if other is None else other,
+                   tau_init=transfer_starts(transfer_matrix, target, transfer))
+
+
+def transfer_starts(matrix: pd.DataFrame | None, target: str | None, sources: Iterable[str]) -> dict[str, float]:
+    """tau starts for ``sources`` from row ``target`` of a transfer matrix (rows = target, columns = source);
+    sources without a finite entry are left out (they start from the default grid)."""
+    if matrix is None or target is None or target not in matrix.index:
+        return {}
+    row = matrix.loc[target]
+    return {s: float(row[s]) for s in sources if s in row.index and np.isfinite(row[s])}
+
+
+def target_view(rows: pd.DataFrame, target: str, *, lang_column: str = "eval_lang",
+                exclude_from_total: Sequence[str] = ()) -> pd.DataFrame:
+    """Runner rows -> the ATLAS layout for one target: the rows evaluated on ``target`` whose mixture contains it.
+
+    Sets ``D`` = ``D_<target>``, ``U`` = ``U_<target>``, ``D_total`` = the sum of every ``D_<s>`` column except
+    ``exclude_from_total`` (e.g. ``("null",)`` to leave the empty null share out), and ``lang`` = target.
+    Sources absent from a row's mixture (empty ``D_<s>``) get D_<s> = 0 and U_<s> = inf. Rows where the target
+    was not trained (D_<target> = 0 or empty) are not part of the target's law and are left out.
+    """
+    for column in (lang_column, f"D_{target}", f"U_{target}"):
+        if column not in rows.columns:
+            raise AtlasError(f"target_view: missing column '{column}' for target '{target}'")
+    view = rows[rows[lang_column] == target].copy()
+    d_columns = [c for c in view.columns if c.startswith("D_") and c[2:] not in RESERVED]
+    for c in d_columns:
+        view[c] = view[c].fillna(0.0)
+        u = f"U_{c[2:]}"
+        if u in view.columns:
+            view[u] = view[u].fillna(np.inf)
+    view = view[view[f"D_{target}"] > 0]
+    view["D"] = view[f"D_{target}"]
+    view["U"] = view[f"U_{target}"]
+    view["D_total"] = view[[c for c in d_columns if c[2:] not in set(exclude_from_total)]].sum(axis=1)
+    view["lang"] = target
+    return view.reset_index(drop=True)
