@@ -124,15 +124,25 @@ DATABLATIONS = {
 }
 
 
+# The 30 languages of the paper's Fig. 2 (a subset of Fig. C.2's 38), in the figure's order.
+FIG2_LANGUAGES = ("en ru es fr de pt zh vi ja sw ko tr no sv bn gu ps ur fil id ms ca it ro ar he hr uk te th").split()
+
+
 def transfer_matrix() -> pd.DataFrame:
     """ATLAS Fig. C.2 transfer scores: rows = target, columns = source, NaN diagonal (see ``SOURCES``)."""
     return pd.read_csv(_DATA / "atlas_transfer_matrix_38x38.csv", comment="#", index_col=0).rename_axis(
         index="target", columns="source")
 
 
-def epoch_chinchilla_runs(path: str | Path) -> pd.DataFrame:
+EPOCH_CHINCHILLA_CSV = _DATA / "epoch_chinchilla" / "svg_extracted_data.csv"  # provenance: PROVENANCE.md beside it
+
+
+def epoch_chinchilla_runs(path: str | Path = EPOCH_CHINCHILLA_CSV) -> pd.DataFrame:
     """Epoch's Chinchilla Fig. 4 reconstruction (``svg_extracted_data.csv``) prepared as they did: N = Model Size,
-    D = Training FLOP / (6 N), and the five highest-loss runs dropped (240 rows). Columns N, D, loss."""
+    D = Training FLOP / (6 N), and the five highest-loss runs dropped (240 rows). Columns N, D, loss.
+
+    The bundled copy (the default ``path``) is byte-identical to epoch-research/analyzing-chinchilla @ 9225883.
+    """
     try:
         raw = pd.read_csv(path)
     except OSError as err:

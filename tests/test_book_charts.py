@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from atlas_core.book import charts, paper_vs_ours
-from atlas_core.book.frontier import loss_on_frontier
-from atlas_core.book.matrix import group_means, grouped_order, matrix_pairs, symmetry, top_source_counts
+from atlas_core.laws import loss_on_frontier
+from atlas_core.analysis.matrix import group_means, grouped_order, matrix_pairs, symmetry, top_source_counts
 from atlas_core.errors import AtlasError
 from atlas_core.laws import Chinchilla, iso_loss_multipliers
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,7 +14,7 @@ from atlas_core.fit.params import FreeParams
 from atlas_core.fit.synthetic import EXAMPLE_ATLAS, EXAMPLE_PARAMS, synthetic_runs
 from atlas_core.laws import Atlas, Chinchilla, CurseLaw, DataConstrained, MultilingualSL
 
-EPOCH_CSV = Path(__file__).parent / "data" / "epoch_chinchilla" / "svg_extracted_data.csv"
+EPOCH_CSV = published.EPOCH_CHINCHILLA_CSV
 ALL_LAWS = [Chinchilla(), DataConstrained(), MultilingualSL(), CurseLaw(), EXAMPLE_ATLAS]
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -13,7 +11,7 @@ from atlas_core.fit import BootstrapSamples, bootstrap_fit, fit_law
 from atlas_core.fit.synthetic import EXAMPLE_ATLAS, EXAMPLE_PARAMS, synthetic_runs
 from atlas_core.laws import Chinchilla, CurseLaw, DataConstrained, MultilingualSL
 
-EPOCH_CSV = Path(__file__).parent / "data" / "epoch_chinchilla" / "svg_extracted_data.csv"
+EPOCH_CSV = published.EPOCH_CHINCHILLA_CSV
 
 
 @pytest.fixture(scope="module")

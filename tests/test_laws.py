@@ -22,7 +22,6 @@ from atlas_core.laws import (
     iso_loss_multipliers,
     optimal_allocation,
     saturation,
-    target_view,
     term_share,
 )
 from atlas_core.laws.saturation import saturation_and_grads
@@ -227,19 +226,6 @@ def test_for_target_picks_the_most_co_sampled_sources_and_matrix_starts():
     assert law.other                     # fewer rows than D_fr
     assert law.params[law.index("tau_pt")].grid == (0.5,)  # published es <- pt score
     assert Atlas.for_target(frame, "es", k=3).transfer == ["pt", "fr", "ja"]  # ja: more tokens than zh
-
-
-def test_target_view_builds_the_atlas_layout_from_runner_rows():
-    rows = pd.DataFrame({
-        "eval_lang": ["es", "es", "pt", "es"], "N": 1e5, "loss": [2.0, 1.9, 2.1, 2.2],
-        "D_es": [10.0, 20.0, 5.0, np.nan], "U_es": [8.0, 8.0, 8.0, np.nan],
-        "D_pt": [10.0, np.nan, 5.0, 7.0], "U_pt": [50.0, np.nan, 50.0, 50.0], "D_null": [4.0, 4.0, 4.0, 4.0],
-    })
-    view = target_view(rows, "es", exclude_from_total=("null",))
-    assert list(view["D"]) == [10.0, 20.0]  # the pt-evaluated row and the row without es are left out
-    assert list(view["D_total"]) == [20.0, 20.0]
-    assert view.loc[1, "U_pt"] == np.inf and view.loc[1, "D_pt"] == 0.0
-    assert set(view["lang"]) == {"es"}
 
 
 def test_crossover_tokens_and_law():

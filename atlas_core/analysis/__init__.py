@@ -6,17 +6,19 @@ Pure math on pandas DataFrames: nothing here imports torch, the model, the train
 - :mod:`~atlas_core.analysis.transfer`: the bilingual transfer score, its controls and the transfer matrix;
 - :mod:`~atlas_core.analysis.finetune`: the finetuning adaptation score and the B.5-B.6 curve features;
 - :mod:`~atlas_core.analysis.crossover`: pretrain-vs-finetune crossover tokens and compute;
-- :mod:`~atlas_core.analysis.observations`: the observations table the law fitters consume.
+- :mod:`~atlas_core.analysis.observations`: the observations table the law fitters consume;
+- :mod:`~atlas_core.analysis.matrix`: script / family groups, symmetry and top sources of a transfer matrix.
 """
 
 from atlas_core.analysis.crossover import crossover_compute, crossover_table, finetune_crossover
 from atlas_core.analysis.curves import NotReachedError, isotonic_decreasing, loss_at, monotone, tokens_to_reach
 from atlas_core.analysis.finetune import fas, finetune_features, finetune_scores
+from atlas_core.analysis.matrix import group_means, grouped_order, matrix_pairs, symmetry, top_source_counts
 from atlas_core.analysis.observations import observations
 from atlas_core.analysis.transfer import bts, bts_table, summarize_transfer, transfer_matrix
 
 __all__ = [
     "NotReachedError", "bts", "bts_table", "crossover_compute", "crossover_table", "fas", "finetune_crossover",
-    "finetune_features", "finetune_scores", "isotonic_decreasing", "loss_at", "monotone", "observations",
-    "summarize_transfer", "transfer_matrix",
+    "finetune_features", "finetune_scores", "group_means", "grouped_order", "isotonic_decreasing", "loss_at", "matrix_pairs", "monotone", "observations",
+    "summarize_transfer", "symmetry", "top_source_counts", "transfer_matrix",
 ]

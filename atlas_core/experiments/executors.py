@@ -18,7 +18,7 @@ import logging
 import multiprocessing
 from dataclasses import dataclass, field
 
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from atlas_core.errors import AtlasError
 from atlas_core.experiments.plan import priorities

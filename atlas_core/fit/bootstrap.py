@@ -12,7 +12,7 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from atlas_core.errors import AtlasError
 from atlas_core.fit.core import OBJECTIVES, REFINE_ITERATIONS, fit_law

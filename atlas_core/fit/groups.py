@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable, Union
 
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from atlas_core.errors import AtlasError
 from atlas_core.fit.core import fit_law

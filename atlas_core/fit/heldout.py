@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from atlas_core.errors import AtlasError
 from atlas_core.fit.core import fit_law

@@ -12,8 +12,8 @@ reverse-mode gradients (``engine``), one validation module (``validate``) and th
     CurseLaw          E + A K^phi/N^alpha + B K^psi/D^beta                   columns K, N, D
 """
 
-from atlas_core.laws.allocation import compute_optimal, optimal_allocation
-from atlas_core.laws.atlas import Atlas, target_view
+from atlas_core.laws.allocation import compute_optimal, loss_on_frontier, optimal_allocation
+from atlas_core.laws.atlas import Atlas
 from atlas_core.laws.base import Law, ParamSpec
 from atlas_core.laws.chinchilla import Chinchilla
 from atlas_core.laws.crossover import crossover_tokens, fit_crossover_law
@@ -36,6 +36,6 @@ def make_law(name: str, **config) -> Law:
 
 __all__ = [
     "Atlas", "Chinchilla", "CurseLaw", "DataConstrained", "LAWS", "Law", "MultilingualSL", "ParamSpec",
-    "compute_optimal", "crossover_tokens", "fit_crossover_law", "iso_loss_frontier", "iso_loss_multipliers",
-    "make_law", "optimal_allocation", "saturation", "target_view", "term_share",
+    "compute_optimal", "crossover_tokens", "loss_on_frontier", "fit_crossover_law", "iso_loss_frontier", "iso_loss_multipliers",
+    "make_law", "optimal_allocation", "saturation", "term_share",
 ]

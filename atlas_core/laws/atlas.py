@@ -17,7 +17,7 @@ Variants: ``Atlas()`` is monolingual ATLAS (D_t only: E, A, B, alpha, beta, lamb
 D_other; ``Atlas(transfer=["es", "pt", "fr"], other=True)`` is the full law. ``Atlas.for_target`` picks K_t as the
 k sources most often co-sampled with t (rows where both D > 0 and D_<s> > 0) and starts tau_s from a transfer
 matrix (rows = target, columns = source; e.g. ``atlas_core.published.transfer_matrix()`` or a measured BTS).
-``target_view`` turns runner rows (``eval_lang``, ``D_<s>``, ``U_<s>``) into this layout.
+``atlas_core.analysis.observations`` builds this layout from a study's evaluation rows.
 
 tau is unconstrained in sign (negative = interference) but bounded to [-1, 10]; where the effective data would
 not be positive it is floored at ``D_EFF_FLOOR`` times S(D_t; U_t), which makes such parameters a very poor fit
@@ -180,30 +180,3 @@ def transfer_starts(matrix: pd.DataFrame | None, target: str | None, sources: It
         return {}
     row = matrix.loc[target]
     return {s: float(row[s]) for s in sources if s in row.index and np.isfinite(row[s])}
-
-
-def target_view(rows: pd.DataFrame, target: str, *, lang_column: str = "eval_lang",
-                exclude_from_total: Sequence[str] = ()) -> pd.DataFrame:
-    """Runner rows -> the ATLAS layout for one target: the rows evaluated on ``target`` whose mixture contains it.
-
-    Sets ``D`` = ``D_<target>``, ``U`` = ``U_<target>``, ``D_total`` = the sum of every ``D_<s>`` column except
-    ``exclude_from_total`` (e.g. ``("null",)`` to leave the empty null share out), and ``lang`` = target.
-    Sources absent from a row's mixture (empty ``D_<s>``) get D_<s> = 0 and U_<s> = inf. Rows where the target
-    was not trained (D_<target> = 0 or empty) are not part of the target's law and are left out.
-    """
-    for column in (lang_column, f"D_{target}", f"U_{target}"):
-        if column not in rows.columns:
-            raise AtlasError(f"target_view: missing column '{column}' for target '{target}'")
-    view = rows[rows[lang_column] == target].copy()
-    d_columns = [c for c in view.columns if c.startswith("D_") and c[2:] not in RESERVED]
-    for c in d_columns:
-        view[c] = view[c].fillna(0.0)
-        u = f"U_{c[2:]}"
-        if u in view.columns:
-            view[u] = view[u].fillna(np.inf)
-    view = view[view[f"D_{target}"] > 0]
-    view["D"] = view[f"D_{target}"]
-    view["U"] = view[f"U_{target}"]
-    view["D_total"] = view[[c for c in d_columns if c[2:] not in set(exclude_from_total)]].sum(axis=1)
-    view["lang"] = target
-    return view.reset_index(drop=True)
