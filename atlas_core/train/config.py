@@ -48,6 +48,8 @@ class TrainConfig:
     tokenizer: str = "byte"                      # "byte" or a SentencePiece vocabulary name (atlas_core.data)
     init_from: str | None = None                 # checkpoint to continue from (finetuning: schedule reset)
     seed: int = 0                                # model init and data order
+    max_epochs: float | None = None              # refuse a budget that repeats any source more (1.0: no repetition)
+    min_warmup_steps: int = 10                   # warmup lasts max(min_warmup_steps, warmup_frac * steps) steps
     device: str = "auto"                         # "auto" (CUDA if present, else CPU), "cpu" or "cuda"
 
     def to_dict(self) -> dict:
@@ -86,5 +88,8 @@ ROW_COLUMNS: dict[str, str] = {
     "eval_tokens": "held-out tokens scored for this row",
     "is_final": "True for the evaluation at the end of training",
     "wall_s": "seconds since the start of training (excluding evaluation)",
+    "lr": "learning rate of the last update before this evaluation",
+    "phase": "schedule phase of that update: warmup, stable or decay (WSD rows before the decay are anytime points)",
+    "loss_vi": "vocabulary-insensitive held-out loss (Tao et al. 2024): loss minus the unigram model's, nats/token",
 }
 PER_SOURCE_PREFIXES = ("D_", "U_", "epochs_")

@@ -1,0 +1,19 @@
+"""Training: one configuration (``TrainConfig``) in, a table of evaluation rows (``ROW_COLUMNS``) out.
+
+``train``, ``estimate_seconds``, ``Corpus`` and ``load_corpus`` load on first use, so that importing the
+configuration alone (to plan a study, or before ``atlas train`` sets its thread count) does not import torch.
+"""
+
+import importlib
+
+from atlas_core.train.config import CONTROL_SOURCES, ROW_COLUMNS, TrainConfig
+
+_LAZY = {"train": "trainer", "estimate_seconds": "estimate", "Corpus": "corpus", "load_corpus": "corpus"}
+
+__all__ = ["CONTROL_SOURCES", "ROW_COLUMNS", "TrainConfig", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"atlas_core.train.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'atlas_core.train' has no attribute {name!r}")
