@@ -16,6 +16,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import logging
 import multiprocessing
+import os
 from dataclasses import dataclass, field
 
 from tqdm import tqdm
@@ -24,17 +25,37 @@ from atlas_core.errors import AtlasError
 from atlas_core.experiments.plan import priorities
 from atlas_core.experiments.runs import PlannedRun
 from atlas_core.experiments.worker import run_task, single_thread_env
+from atlas_core.train.runtime import environment as training_environment
 
 EXECUTORS = ("local", "dask")
 
 
+def enter_training_environment() -> dict[str, str]:
+    """Put this process's environment into the trainer's fast training environment and return the old one.
+
+    Worker processes spawned from here (the local pool's, a LocalCluster's) inherit os.environ when they start,
+    and the MKL shim and malloc settings only work if present at process start. Restore with
+    ``restore_environment`` once the workers are gone.
+    """
+    saved = dict(os.environ)
+    os.environ.update(training_environment(os.environ, threads=1))
+    return saved
+
+
+def restore_environment(saved: dict[str, str]) -> None:
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 class LocalBackend:
-    """A process pool of ``workers`` fresh single-thread interpreters (``spawn``, thread variables pinned)."""
+    """A process pool of ``workers`` fresh single-thread interpreters (``spawn``), started in the trainer's fast
+    process environment (``atlas_core.train.runtime``: one thread, malloc settings, MKL's AVX-512 kernels)."""
 
     def __init__(self, workers: int):
         if workers < 1:
             raise AtlasError(f"workers must be at least 1, got {workers}")
         self.slots = workers
+        self.saved_environ = enter_training_environment()
         self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                            initializer=single_thread_env)
 
@@ -55,6 +76,7 @@ class LocalBackend:
             for proc in list(getattr(self.pool, "_processes", {}).values()):
                 proc.terminate()
         self.pool.shutdown(wait=True, cancel_futures=abort)
+        restore_environment(self.saved_environ)
 
 
 class DaskBackend:
@@ -66,13 +88,14 @@ class DaskBackend:
         except ImportError:
             raise AtlasError("the dask executor needs dask and distributed: "
                              "pip install 'atlas-core[cluster]'") from None
-        self.cluster = None
+        self.cluster, self.saved_environ = None, None
         if address:
             try:
                 self.client = Client(address, timeout="20s")
             except OSError as err:
                 raise AtlasError(f"cannot reach the Dask scheduler at {address}: {err}") from None
         else:
+            self.saved_environ = enter_training_environment()
             self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                         dashboard_address=None, silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
@@ -91,6 +114,7 @@ class DaskBackend:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+            restore_environment(self.saved_environ)
 
 
 def make_backend(executor: str, workers: int, address: str | None = None):
