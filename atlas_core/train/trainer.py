@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from atlas_core.data.mixture import NULL, Batch, MixtureSampler
 from atlas_core.errors import AtlasError
