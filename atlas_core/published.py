@@ -80,6 +80,22 @@ TABLE_C1 = pd.DataFrame(
     columns=["regime", "lang", "E", "A", "B", "alpha", "beta", "a", "b"],
 )
 
+# Table B.1 (atlas-paper.md §1.3): the paper's 774 experiments. "S_part (11)" scales are counted x10 and
+# L_target (15) lists 14 pairs in the paper itself; the counts are printed as given.
+PAPER_TABLE_B1 = pd.DataFrame(
+    [
+        ("Mono <Lang>", "monolingual", "monolingual", "L_mono (7)", "S_full (20)", 140),
+        ("Unimax", "multilingual", "multilingual (Unimax)", "L_unimax", "S_full (20)", 20),
+        ("Multi <Lang>", "multilingual", "monolingual", "L_mono (7)", "S_part (11)", 70),
+        ("Language Pairs", "multilingual", "monolingual", "L_eval (48)", "34", 50),
+        ("Language Pairs", "multilingual", "bilingual", "L_pairs (10)", "34", 90),
+        ("Language Pairs", "multilingual", "bilingual", "L_target (15)", "S_part (11)", 150),
+        ("Capacity", "multilingual", "uniform sampling", "C_exp (12)", "S_part (11)", 120),
+        ("Finetunes", "multilingual", "monolingual", "L_eval (48)", "34", 50),
+        ("Finetunes", "multilingual", "monolingual", "L_mono + L_pairs (12)", "S_min (7)", 84),
+    ],
+    columns=["tag", "vocab", "train data", "languages", "scales", "runs"],
+)
 UNIQUE_TOKENS = {"en": 2.8e12, "ru": 705e9, "fr": 363e9, "zh": 125e9, "hi": 7.9e9, "sw": 770e6}
 
 CURSE = {"phi": 0.11, "psi": -0.04, "N_exponent": 0.243, "D_tot_exponent": 0.728, "C_exponent": 0.970,

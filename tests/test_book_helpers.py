@@ -15,8 +15,13 @@ import pytest
 from atlas_core.book import (
     PROFILES,
     check_parameters,
+    NOT_REPRODUCED,
+    PARTLY,
+    REPRODUCED,
     judge_close,
     judge_interval,
+    judge_order,
+    judge_signed,
     overall_verdict,
     paper_vs_ours,
     verdict_line,
@@ -273,3 +278,22 @@ def test_vega_bundle_is_kept_when_the_same_vl_convert_wrote_it(tmp_path):
     stamp = f"// vega-embed bundle from vl-convert-python {version('vl-convert-python')}\n"
     (tmp_path / VEGA_BUNDLE).write_text(stamp + "kept\n", encoding="utf-8")
     assert write_vega_bundle(tmp_path).read_text(encoding="utf-8") == stamp + "kept\n"
+
+
+@pytest.mark.parametrize("better, worse, noise, verdict", [
+    (0.9, 0.5, 0.1, REPRODUCED), (0.55, 0.5, 0.1, PARTLY), (0.45, 0.5, 0.1, PARTLY),
+    (0.2, 0.5, 0.1, NOT_REPRODUCED), (float("nan"), 0.5, 0.1, NOT_REPRODUCED)])
+def test_judge_order_keeps_an_ordering_beyond_the_noise(better, worse, noise, verdict):
+    assert judge_order(better, worse, noise) == verdict
+
+
+@pytest.mark.parametrize("paper, low, high, verdict", [
+    (0.11, 0.05, 0.2, REPRODUCED),       # holds the value, excludes zero
+    (0.11, -0.1, 0.2, PARTLY),           # holds the value and zero: sign unresolved
+    (-0.04, -0.9, -0.1, PARTLY),         # the paper's sign, not its value
+    (0.11, -0.5, -0.1, NOT_REPRODUCED),  # the opposite sign
+    (0.11, -0.5, 0.05, NOT_REPRODUCED),  # misses the value and holds zero
+])
+def test_judge_signed_separates_value_and_sign(paper, low, high, verdict):
+    got, why = judge_signed(paper, low, high)
+    assert got == verdict and why

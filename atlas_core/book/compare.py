@@ -35,6 +35,30 @@ def judge_close(paper: float, ours: float, rel_tol: float) -> str:
     return REPRODUCED if math.isclose(ours, paper, rel_tol=rel_tol) else NOT_REPRODUCED
 
 
+def judge_order(better: float, worse: float, noise: float) -> str:
+    """Whether our numbers keep an ordering the paper reports (``better`` should exceed ``worse``):
+    ``reproduced`` when they do by more than ``noise``, ``partly`` when the gap is within the noise either way,
+    ``not reproduced`` when the order is reversed by more than the noise (or a number is missing)."""
+    if not (math.isfinite(better) and math.isfinite(worse) and math.isfinite(noise) and noise >= 0):
+        return NOT_REPRODUCED
+    gap = better - worse
+    return REPRODUCED if gap > noise else PARTLY if gap >= -noise else NOT_REPRODUCED
+
+
+def judge_signed(paper: float, low: float, high: float, zero: str = "0") -> tuple[str, str]:
+    """(verdict, why) for a signed quantity and our 95% interval [low, high] around zero (``zero`` names it):
+    ``reproduced`` if the interval holds the paper's value and excludes zero; ``partly`` if it holds the paper's
+    value but also zero (sign unresolved), or excludes zero on the paper's side but misses its value."""
+    holds, resolved = low <= paper <= high, low > 0 or high < 0
+    if holds and resolved:
+        return REPRODUCED, f"the 95% interval holds the paper's value and excludes {zero}"
+    if holds:
+        return PARTLY, f"the 95% interval holds the paper's value but also {zero}: the sign is not resolved"
+    if resolved and (low > 0) == (paper > 0):
+        return PARTLY, f"the paper's sign (the interval excludes {zero}), not its value"
+    return NOT_REPRODUCED, "the 95% interval excludes the paper's value" + ("" if resolved else f" and holds {zero}")
+
+
 def paper_vs_ours(rows: Iterable[Sequence]) -> ComparisonTable:
     """A side-by-side table from rows ``(quantity, paper, ours, verdict[, why])``.
 

@@ -1,0 +1,256 @@
+"""ATLAS against the baselines (Table 1): held-out R^2 of each law, per target language and split, on one table.
+
+The paper's two settings:
+
+* monolingual: CSL, DCSL and monolingual ATLAS on a language's monolingual runs;
+* multilingual: CSL on D_t, MSL (He et al.) and the three ATLAS variants (D_t only, + D_other, + the K_t transfer
+  languages) on every run that trained on the target from scratch (our language-free control partners are left
+  out: they are not language mixtures).
+
+Every law is scored on the same held-out rows: a split is drawn once per (language, split, seed) on the common
+observations table (``atlas_core.analysis.observations``), and each law then reads its own inputs from the same
+rows (MSL reads D = D_total and p = its family's share). The D split ranks rows by the target's tokens D_t, the
+C split by the compute of all their tokens, 6 N D_total. R^2 is on the loss of the held-out rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from atlas_core.errors import AtlasError
+from atlas_core.fit import FitResult, fit_law, heldout_mask, r_squared
+from atlas_core.fit.groups import LawSpec, law_for
+from atlas_core.laws import Atlas, Chinchilla, DataConstrained, Law, MultilingualSL
+from atlas_core.laws.base import LOG
+
+SETTINGS = ("mono", "multi")
+SPLITS = {"random": "R2", "N": "R2_N", "D": "R2_D", "C": "R2_C", "M": "R2_M"}  # our split -> Table 1 column
+CONTROL_PREFIX = "control-"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A law in the comparison: its Table 1 name, the law (or a factory ``(lang, rows) -> Law``), how its input
+    columns are derived from the common observations table (None: read as they are), and ``extends``: the name of
+    an earlier candidate that this law contains as a special case, whose fit on the same rows is tried as one more
+    start (see :func:`nested_start`), so that a richer law never fits its training rows worse than the law it
+    extends only because its own starts missed."""
+
+    name: str
+    law: LawSpec
+    inputs: Callable[[pd.DataFrame, str], pd.DataFrame] | None = None
+    extends: str | None = None
+
+    def frame(self, rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+        return rows if self.inputs is None else self.inputs(rows, lang)
+
+
+def nested_start(law: Law, nested: FitResult) -> dict[str, float] | None:
+    """A start for ``law`` from the fit of a law it extends: shared parameters keep their fitted values, new
+    transfer weights tau_s start at the nested fit's tau_other (0 without one), so that the start predicts exactly
+    what the nested fit does when the nested law lumps those sources into D_other (or ignores them). None when
+    ``law`` has another parameter the nested fit lacks. Positive (log-scale) parameters are floored at 1e-300."""
+    start = {}
+    for spec in law.params:
+        if spec.name in nested.params:
+            value = nested.params[spec.name]
+        elif spec.name.startswith("tau_"):
+            value = nested.params.get("tau_other", 0.0)
+        else:
+            return None
+        start[spec.name] = max(value, 1e-300) if spec.transform == LOG else value
+    return start
+
+
+def setting_rows(obs: pd.DataFrame, setting: str) -> pd.DataFrame:
+    """The rows of an observations table that a setting uses: ``mono`` keeps monolingual runs, ``multi`` every
+    run except those with a language-free control partner (``mixture_kind`` "control-...")."""
+    if setting not in SETTINGS:
+        raise AtlasError(f"setting must be one of {', '.join(SETTINGS)}, got {setting!r}")
+    if "mixture_kind" not in obs.columns:
+        raise AtlasError("observations: missing column 'mixture_kind'")
+    kinds = obs["mixture_kind"].astype(str)
+    keep = kinds == "mono" if setting == "mono" else ~kinds.str.startswith(CONTROL_PREFIX)
+    return obs[keep.to_numpy()].reset_index(drop=True)
+
+
+def family_share(obs: pd.DataFrame, target: str, families: Mapping[str, str]) -> pd.Series:
+    """Share of the target's language family in each row's training tokens: (D_t + sum of D_s over the sources
+    s of the same family) / D_total. ``families`` maps a language code to its family (``atlas_core.data``)."""
+    if target not in families:
+        raise AtlasError(f"family_share: no family for target {target!r}")
+    for column in ("D", "D_total"):
+        if column not in obs.columns:
+            raise AtlasError(f"family_share: missing column {column!r}")
+    same = [c for c in obs.columns if c.startswith("D_") and c not in ("D_total", f"D_{target}")
+            and families.get(c[2:]) == families[target]]
+    tokens = obs["D"].astype(float) + obs[same].astype(float).sum(axis=1)
+    return (tokens / obs["D_total"].astype(float)).rename("p")
+
+
+def msl_inputs(families: Mapping[str, str]) -> Callable[[pd.DataFrame, str], pd.DataFrame]:
+    """MSL's columns from an observations table: D = all training tokens, p = the target family's share."""
+
+    def inputs(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+        return rows.assign(D=rows["D_total"].astype(float), p=family_share(rows, lang, families).clip(upper=1.0))
+
+    return inputs
+
+
+def mono_candidates() -> list[Candidate]:
+    """The monolingual rows of Table 1: CSL, DCSL, ATLAS (D_t only)."""
+    return [Candidate("Chinchilla (CSL)", Chinchilla()), Candidate("Data-constrained (DCSL)", DataConstrained()),
+            Candidate("ATLAS (D_t only)", Atlas())]
+
+
+def multi_candidates(families: Mapping[str, str], *, transfer_matrix: pd.DataFrame | None = None,
+                     languages: Sequence[str] | None = None, k: int = 3) -> list[Candidate]:
+    """The multilingual rows of Table 1: CSL on D_t, MSL, and ATLAS with D_t only, + D_other, + K_t.
+
+    K_t is the ``k`` sources most often co-sampled with the target (among ``languages`` when given), and their
+    tau start from ``transfer_matrix`` (rows = target, columns = source) where it has an entry.
+    """
+    def full(lang: str, rows: pd.DataFrame) -> Atlas:
+        return Atlas.for_target(rows, lang, k=k, transfer_matrix=transfer_matrix, other=True,
+                                candidates=None if languages is None else [
+                                    s for s in languages if s != lang and f"D_{s}" in rows.columns])
+
+    return [Candidate("Chinchilla (CSL, on D_t)", Chinchilla()),
+            Candidate("Multilingual SL (He et al.)", MultilingualSL(), msl_inputs(families)),
+            Candidate("ATLAS (D_t only)", Atlas()),
+            Candidate("ATLAS (D_t + D_other)", Atlas(other=True), extends="ATLAS (D_t only)"),
+            Candidate("ATLAS (D_t + D_other + transfer K_t)", full, extends="ATLAS (D_t + D_other)")]
+
+
+def _masks(tables: Mapping[str, pd.DataFrame], splits: Sequence[str], seeds: Sequence[int], frac: float):
+    """(lang, split, seed, held-out mask or the reason there is none) for every split to score."""
+    unknown = [s for s in splits if s not in SPLITS]
+    if unknown:
+        raise AtlasError(f"unknown split(s) {', '.join(unknown)}; choose from {', '.join(SPLITS)}")
+    if not tables:
+        raise AtlasError("no target languages")
+    for lang, rows in tables.items():
+        for split in splits:
+            for seed in (seeds if split == "random" else seeds[:1]):
+                try:  # compute counts every training token: C = 6 N D_total where mixtures have other data
+                    frame = rows.assign(D=rows["D_total"]) if split == "C" and "D_total" in rows.columns else rows
+                    mask = heldout_mask(frame, split, frac=frac, seed=seed)
+                    if mask.all() or not mask.any():
+                        raise AtlasError(f"split '{split}' leaves {'no training' if mask.all() else 'no held-out'} "
+                                         f"rows")
+                except AtlasError as err:
+                    yield lang, split, seed, str(err)
+                    continue
+                yield lang, split, seed, mask
+
+
+def _fit_predict(cand: Candidate, rows: pd.DataFrame, lang: str, mask: np.ndarray, seed: int, fit_kwargs: dict,
+                 fitted: dict[str, FitResult]) -> tuple[np.ndarray | None, str, str]:
+    """The candidate fitted on the kept rows (and recorded in ``fitted``): (its prediction of the held-out rows or
+    None, status, note). A candidate that extends an already fitted one also tries that fit as a start."""
+    try:
+        train_in, test_in = cand.frame(rows[~mask], lang), cand.frame(rows[mask], lang)
+        law = law_for(cand.law, lang, train_in)
+        with np.errstate(over="ignore", invalid="ignore"):
+            fit = fit_law(law, train_in, seed=seed, **fit_kwargs)
+            start = nested_start(law, fitted[cand.extends]) if cand.extends in fitted else None
+            if start is not None:
+                options = {k: v for k, v in fit_kwargs.items() if k != "starts"}
+                warm = fit_law(law, train_in, seed=seed, starts=[start], **options)
+                fit = warm if warm.objective < fit.objective else fit
+    except AtlasError as err:
+        return None, "", str(err)
+    fitted[cand.name] = fit
+    with np.errstate(over="ignore", invalid="ignore"):
+        predicted = fit.predict(test_in)
+    if not np.all(np.isfinite(predicted)):  # e.g. A = e^a overflowing when a term runs off to alpha -> infinity
+        return None, fit.status, f"degenerate fit ({fit.status}): its prediction is not finite"
+    return predicted, fit.status, ""
+
+
+def r2_table(tables: Mapping[str, pd.DataFrame], candidates: Sequence[Candidate], splits: Sequence[str], *,
+             seeds: Sequence[int] = (0,), frac: float = 0.2, **fit_kwargs) -> pd.DataFrame:
+    """Held-out R^2 of every candidate law, per target language, split and (for the random split) seed.
+
+    ``tables`` maps a target language to its observations (one setting's rows). Each (language, split, seed)
+    draws its held-out rows once with :func:`atlas_core.fit.heldout_mask`; every law is fitted on the other rows
+    (``fit_kwargs`` go to :func:`atlas_core.fit.fit_law`) and scored on these. A split or fit that cannot be made
+    (no held-out rows, too few training rows, a degenerate fit whose prediction overflows) gives NaN with the
+    reason in ``note``, so a table with too few points still prints. Columns: law, lang, split, seed, r2,
+    n_train, n_test, status, note.
+    """
+    out = []
+    for lang, split, seed, mask in _masks(tables, splits, seeds, frac):
+        base = dict(lang=lang, split=split, seed=seed)
+        if isinstance(mask, str):
+            out += [dict(base, law=c.name, r2=np.nan, n_train=0, n_test=0, status="", note=mask) for c in candidates]
+            continue
+        rows, fitted = tables[lang], {}
+        loss = rows.loc[mask, "loss"].to_numpy(dtype=float)
+        for cand in candidates:
+            predicted, status, note = _fit_predict(cand, rows, lang, mask, seed, fit_kwargs, fitted)
+            out.append(dict(base, law=cand.name, r2=np.nan if predicted is None else r_squared(loss, predicted),
+                            n_train=int((~mask).sum()), n_test=int(mask.sum()), status=status, note=note))
+    return pd.DataFrame(out)[["law", "lang", "split", "seed", "r2", "n_train", "n_test", "status", "note"]]
+
+
+def heldout_predictions(tables: Mapping[str, pd.DataFrame], candidates: Sequence[Candidate], split: str, *,
+                        seed: int = 0, frac: float = 0.2, **fit_kwargs) -> pd.DataFrame:
+    """Every held-out row of one split with each law's prediction: law, lang, the row's run_id, N and D when
+    present, observed and predicted loss. Laws that cannot be fitted are left out."""
+    out = []
+    for lang, _, _, mask in _masks(tables, [split], [seed], frac):
+        if isinstance(mask, str):
+            continue
+        rows, fitted = tables[lang], {}
+        held = rows.loc[mask, [c for c in ("run_id", "mixture_kind", "N", "D") if c in rows.columns]]
+        for cand in candidates:
+            predicted, _, _ = _fit_predict(cand, rows, lang, mask, seed, fit_kwargs, fitted)
+            if predicted is not None:
+                out.append(held.assign(law=cand.name, lang=lang, observed=rows.loc[mask, "loss"].to_numpy(dtype=float),
+                                       predicted=predicted))
+    if not out:
+        raise AtlasError(f"heldout_predictions: no law could be fitted and scored on split '{split}'")
+    return pd.concat(out, ignore_index=True)
+
+
+def r2_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean R^2 over languages (and random-split seeds) per law and split, in Table 1's layout: one row per law
+    (in the order given), columns R2, R2_N, R2_D, R2_C, R2_M for the splits that were scored."""
+    for column in ("law", "split", "r2"):
+        if column not in table.columns:
+            raise AtlasError(f"r2_summary: missing column {column!r}")
+    per_lang = table.groupby(["law", "lang", "split"], sort=False)["r2"].mean().reset_index()
+    summary = per_lang.pivot_table(index="law", columns="split", values="r2", aggfunc="mean", sort=False)
+    summary = summary.reindex(index=list(dict.fromkeys(table["law"])),
+                              columns=[s for s in SPLITS if s in set(table["split"])])
+    return summary.rename(columns=SPLITS).rename_axis(index="law", columns=None)
+
+
+def random_split_spread(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean and standard deviation over seeds of the random-split R^2, per law and language (how much of a
+    difference between two laws the choice of held-out rows alone can make)."""
+    part = table[table["split"] == "random"]
+    if part.empty:
+        raise AtlasError("random_split_spread: no random-split rows")
+    return part.groupby(["law", "lang"], sort=False)["r2"].agg(["mean", "std", "count"]).rename(
+        columns={"std": "sd", "count": "seeds"}).reset_index()
+
+
+def beside_paper(summary: pd.DataFrame, published: pd.DataFrame, setting: str) -> pd.DataFrame:
+    """Our Table 1 rows beside the paper's (``atlas_core.published.TABLE1_R2``) for one setting: columns
+    "<split> ours" and "<split> paper", laws matched by name."""
+    paper = published[published["setting"] == setting].set_index("law")
+    columns = [c for c in summary.columns if c in paper.columns]
+    missing = sorted(set(summary.index) - set(paper.index))
+    if missing:
+        raise AtlasError(f"beside_paper: the paper's {setting} setting has no law {missing[0]!r}")
+    parts = {}
+    for column in columns:
+        parts[f"{column} ours"] = summary[column]
+        parts[f"{column} paper"] = paper.loc[summary.index, column]
+    return pd.DataFrame(parts, index=summary.index)
