@@ -17,7 +17,7 @@ from atlas_core.book import viz  # noqa: F401  (enables the offline renderer for
 from atlas_core.errors import AtlasError
 
 WIDTH, HEIGHT = 480, 300
-LOG = alt.Scale(type="log")
+LOG = alt.Scale(type="log", nice=False)  # nice=False: no axis stretched a decade past the data
 # On a log axis spanning decades, label the powers of ten only ("1e21"; plain numbers from 0.001 to 9999).
 DECADE_LABELS = (
     "abs(log(datum.value) / LN10 - round(log(datum.value) / LN10)) > 1e-6 ? '' : "
