@@ -3,17 +3,22 @@
 A finetune of a multilingual base on language l starts ahead of a from-scratch monolingual run on l; the
 crossover is the number of training tokens d after which the scratch run's loss on l is lower. Both curves are
 indexed by their own training tokens (the finetune's count from zero). The crossover compute is C = 6 N d with
-N the non-embedding parameters, so that C_cross(N) = c N^k can be fitted per scale (atlas_core.laws).
+N the non-embedding parameters, so that C_cross(N) = c N^k can be fitted over scales (:func:`crossover_law`).
+Where the curves do not cross within the budget, :func:`crossover_gaps` says by how much they did not.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 
 from atlas_core.analysis.curves import as_curve, monotone
 from atlas_core.errors import AtlasError
-from atlas_core.laws import crossover_tokens
+from atlas_core.laws import crossover_tokens, fit_crossover_law
+
+KEYS = ["scale", "target", "seed"]
 
 
 def finetune_crossover(finetune: pd.DataFrame, scratch: pd.DataFrame, *, loss: str = "loss",
@@ -35,6 +40,23 @@ def finetune_crossover(finetune: pd.DataFrame, scratch: pd.DataFrame, *, loss: s
     return crossover_tokens(sc_t, sc_l, ft_t, ft_l, which="first")
 
 
+def _target_curves(curves: pd.DataFrame, loss: str) -> Iterator[tuple[str, str, int, pd.DataFrame, pd.DataFrame]]:
+    """(scale, target, seed, finetune rows, scratch rows) for every pair evaluated on its finetuning language."""
+    need = ["target", "eval_lang", "role", "scale", "N", "seed", "tokens", loss]
+    missing = [c for c in need if c not in curves.columns]
+    if missing:
+        raise AtlasError(f"crossover curves: missing column(s) {', '.join(missing)}")
+    df = curves[(curves["eval_lang"] == curves["target"]) & curves["role"].isin(["finetune", "scratch"])]
+    if df.empty:
+        raise AtlasError("crossover curves: no rows evaluated on their finetuning language")
+    for (scale, lang, seed), group in df.groupby(KEYS, sort=True):
+        ft, sc = group[group["role"] == "finetune"], group[group["role"] == "scratch"]
+        if ft.empty or sc.empty:
+            raise AtlasError(f"crossover: {lang} at scale {scale}, seed {seed} needs both a finetune and a scratch "
+                             f"run (has {sorted(group['role'].unique())})")
+        yield scale, lang, seed, ft, sc
+
+
 def crossover_table(curves: pd.DataFrame, *, loss: str = "loss", method: str = "isotonic") -> pd.DataFrame:
     """Crossover tokens and compute for every (scale, target, seed) with a finetune and a scratch run.
 
@@ -44,25 +66,14 @@ def crossover_table(curves: pd.DataFrame, *, loss: str = "loss", method: str = "
     are used. Returns columns scale, target, seed, N, d_cross (NaN: no crossover in range), C_cross
     (= 6 N d_cross), d_max (the common range's end), final_finetune_loss, final_scratch_loss.
     """
-    need = ["target", "eval_lang", "role", "scale", "N", "seed", "tokens", loss]
-    missing = [c for c in need if c not in curves.columns]
-    if missing:
-        raise AtlasError(f"crossover curves: missing column(s) {', '.join(missing)}")
-    df = curves[(curves["eval_lang"] == curves["target"]) & curves["role"].isin(["finetune", "scratch"])]
     out = []
-    for (scale, lang, seed), group in df.groupby(["scale", "target", "seed"], sort=True):
-        ft, sc = group[group["role"] == "finetune"], group[group["role"] == "scratch"]
-        if ft.empty or sc.empty:
-            raise AtlasError(f"crossover: {lang} at scale {scale}, seed {seed} needs both a finetune and a scratch "
-                             f"run (has {sorted(group['role'].unique())})")
-        n = float(group["N"].iloc[0])
+    for scale, lang, seed, ft, sc in _target_curves(curves, loss):
+        n = float(ft["N"].iloc[0])
         d = finetune_crossover(ft, sc, loss=loss, method=method)
         out.append(dict(scale=scale, target=lang, seed=seed, N=n, d_cross=d, C_cross=6.0 * n * d,
                         d_max=float(min(ft["tokens"].max(), sc["tokens"].max())),
                         final_finetune_loss=float(ft.loc[ft["tokens"].idxmax(), loss]),
                         final_scratch_loss=float(sc.loc[sc["tokens"].idxmax(), loss])))
-    if not out:
-        raise AtlasError("crossover curves: no rows evaluated on their finetuning language")
     return pd.DataFrame(out)
 
 
@@ -75,3 +86,45 @@ def crossover_compute(table: pd.DataFrame) -> pd.DataFrame:
     out = grouped.agg(N=("N", "first"), d_cross=("d_cross", "median"), C_cross=("C_cross", "median"),
                       n_crossed=("d_cross", "count"), n_runs=("d_cross", "size"))
     return out.reset_index().sort_values("N", ignore_index=True)
+
+
+def crossover_gaps(curves: pd.DataFrame, *, loss: str = "loss", method: str = "isotonic") -> pd.DataFrame:
+    """The loss gap between the two curves along training, for every (scale, target, seed) of
+    :func:`crossover_table`: ``gap`` = scratch loss - finetune loss (positive: finetuning is ahead; the
+    crossover is where it reaches 0) and ``rel_gap`` = gap / finetune loss.
+
+    Both curves are made non-increasing (``method``) and the finetune curve is read at the scratch curve's
+    evaluations (interpolated in log-tokens; evaluations outside the common range are dropped). Columns scale,
+    target, seed, N, tokens, finetune_loss, scratch_loss, gap, rel_gap, is_last (the last common evaluation).
+    """
+    out = []
+    for scale, lang, seed, ft, sc in _target_curves(curves, loss):
+        ft_t, ft_l = as_curve(ft, y=loss, what="finetune curve")
+        sc_t, sc_l = as_curve(sc, y=loss, what="scratch curve")
+        ft_l, sc_l = monotone(ft_l, method), monotone(sc_l, method)
+        keep = (sc_t >= ft_t[0]) & (sc_t <= ft_t[-1])
+        tokens, scratch = sc_t[keep], sc_l[keep]
+        finetune = np.interp(np.log(tokens), np.log(ft_t), ft_l)
+        out.append(pd.DataFrame(dict(scale=scale, target=lang, seed=seed, N=float(ft["N"].iloc[0]), tokens=tokens,
+                                     finetune_loss=finetune, scratch_loss=scratch, gap=scratch - finetune,
+                                     rel_gap=(scratch - finetune) / finetune, is_last=tokens == tokens.max())))
+    return pd.concat(out, ignore_index=True)
+
+
+def crossover_law(table: pd.DataFrame) -> dict[str, float]:
+    """C_cross = c N^k fitted by least squares in log-log space to every crossover of a :func:`crossover_table`
+    (pooled over targets and seeds; rows without a crossover are left out).
+
+    Returns c, k, ``k_se`` (the slope's standard error; NaN with fewer than three points), ``n_points`` and
+    ``n_sizes``. Raises ``AtlasError`` with fewer than two model sizes that crossed.
+    """
+    crossed = table[np.isfinite(table["C_cross"])]
+    if crossed["N"].nunique() < 2:
+        raise AtlasError(f"crossover law: needs crossovers at two or more model sizes, found "
+                         f"{crossed['N'].nunique()} (sizes that crossed: {sorted(crossed['scale'].unique())})")
+    law = fit_crossover_law(crossed["N"].to_numpy(float), crossed["C_cross"].to_numpy(float))
+    x, y = np.log(crossed["N"].to_numpy(float)), np.log(crossed["C_cross"].to_numpy(float))
+    residuals = y - (np.log(law["c"]) + law["k"] * x)
+    dof = len(x) - 2
+    k_se = float(np.sqrt(residuals @ residuals / dof / np.sum((x - x.mean()) ** 2))) if dof > 0 else float("nan")
+    return law | {"k_se": k_se, "n_points": len(x), "n_sizes": int(crossed["N"].nunique())}

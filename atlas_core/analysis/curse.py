@@ -1,0 +1,128 @@
+"""The curse of multilinguality (atlas-paper.md §2.7) measured on uniform mixtures of K languages.
+
+The capacity runs train one model size N on K languages sampled evenly for a fixed total budget, so each
+language gets D_t = D_tot / K tokens. From their evaluation rows this module derives
+
+- the law table of ``L(K, N, D_t) = E + A K^phi / N^alpha + B K^psi / D_t^beta`` (:func:`curse_observations`);
+- the paper's Fig. 4 quantity, the relative loss of a K-language model against the monolingual (K = 1) model of
+  the same size at the same total tokens, i.e. the same compute C = 6 N D_tot (:func:`relative_loss`);
+- how strongly model size and data mitigate it, as least-squares slopes of the relative loss in log N and
+  log D_tot at each K (:func:`mitigation_slopes`; the paper: |d/dlog N| > |d/dlog D|);
+- the compute-optimal multipliers for K -> r K that a fit implies, with intervals from its bootstrap
+  (:func:`multiplier_intervals`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from atlas_core.analysis.curves import loss_at
+from atlas_core.analysis.observations import observations
+from atlas_core.errors import AtlasError
+from atlas_core.laws import iso_loss_multipliers
+
+COLUMNS = ["run_id", "lang", "seed", "scale", "N", "K", "p", "D", "U", "D_total", "tokens", "is_final", "bpb", "loss"]
+
+
+def curse_observations(rows: pd.DataFrame, *, langs: Sequence[str] | None = None, min_fraction: float = 0.0,
+                       max_epochs: float = 1.0) -> pd.DataFrame:
+    """The law table of the curse law from evaluation rows of uniform mixtures and monolingual runs
+    (``Study.rows()`` of the capacity runs, optionally with more monolingual runs of the same languages).
+
+    One row per evaluation of a language the run trained on: ``K`` languages, ``N`` non-embedding parameters,
+    ``D`` = D_t tokens of that language, ``U`` its unique tokens, ``D_total`` all tokens, ``loss`` in nats per
+    byte (see :func:`atlas_core.analysis.observations.observations`, which this builds on), plus ``lang``,
+    ``run_id``, ``seed``, ``scale``, ``tokens``, ``is_final``, ``bpb``. ``langs``: the target languages (default:
+    every evaluated language the rows trained on). Evaluations before ``min_fraction`` of a run's final tokens are
+    dropped: 0 keeps the whole curve, 1 only the last evaluation of each run (the end of its schedule). So are
+    evaluations past ``max_epochs`` epochs of the target (D > max_epochs U): the law has no repetition term. A
+    mixture that is not uniform (a language's share differs from 1/K) raises ``AtlasError``: the law assumes even
+    sampling.
+    """
+    if not 0.0 <= min_fraction <= 1.0:
+        raise AtlasError(f"min_fraction must be in [0, 1], got {min_fraction!r}")
+    if not max_epochs > 0:
+        raise AtlasError(f"max_epochs must be > 0, got {max_epochs!r}")
+    if "eval_lang" not in rows.columns:
+        raise AtlasError("rows: missing column 'eval_lang'")
+    if langs is None:
+        langs = sorted(lang for lang in rows["eval_lang"].dropna().unique() if f"D_{lang}" in rows.columns)
+    if not langs:
+        raise AtlasError("rows: no evaluation of a language the runs trained on (no D_<lang> column)")
+    obs = pd.concat([observations(rows, lang) for lang in langs], ignore_index=True)
+    uneven = ~np.isclose(obs["p"] * obs["K"], 1.0, rtol=1e-6)
+    if uneven.any():
+        bad = obs[uneven].iloc[0]
+        raise AtlasError(f"run {bad['run_id']} trains {bad['lang']} at share {bad['p']:.4g} among K = {bad['K']} "
+                         f"languages, not 1/K: the curse law needs uniform mixtures")
+    final = obs.groupby("run_id")["tokens"].transform("max")
+    obs = obs[(obs["tokens"] >= min_fraction * final) & (obs["D"] <= max_epochs * obs["U"])]
+    return obs[COLUMNS].sort_values(["lang", "N", "K", "run_id", "tokens"], ignore_index=True)
+
+
+def relative_loss(obs: pd.DataFrame) -> pd.DataFrame:
+    """Each evaluation's loss relative to the monolingual run of its language, size and seed at the same total
+    tokens: ``rel_loss`` = L(K) / L(1) - 1 (the paper's Fig. 4; 0 at K = 1, positive when the mixture is worse).
+
+    ``obs`` is a :func:`curse_observations` table. The K = 1 curve is interpolated in log tokens (exact where the
+    evaluation steps coincide, as they do for equal budgets); evaluations outside its range are dropped. Adds the
+    columns ``mono_loss`` and ``rel_loss``. A (language, size, seed) without its K = 1 run raises ``AtlasError``.
+    """
+    out = []
+    for (lang, n, seed), group in obs.groupby(["lang", "N", "seed"], sort=True):
+        mono = group[group["K"] == 1].groupby("D_total")["loss"].mean()
+        if mono.empty:
+            raise AtlasError(f"relative loss: no monolingual (K = 1) run of {lang} at N = {n:g}, seed {seed} "
+                             f"(has K = {sorted(group['K'].unique())})")
+        tokens, loss = mono.index.to_numpy(dtype=float), mono.to_numpy(dtype=float)
+        inside = group[(group["D_total"] >= tokens[0]) & (group["D_total"] <= tokens[-1])]
+        ref = [loss_at(tokens, loss, d) for d in inside["D_total"]]
+        out.append(inside.assign(mono_loss=ref, rel_loss=inside["loss"] / np.asarray(ref) - 1.0))
+    return pd.concat(out, ignore_index=True)
+
+
+def mitigation_slopes(rel: pd.DataFrame) -> pd.DataFrame:
+    """At each K > 1, the least-squares fit rel_loss = a + b log N + c log D_total over every evaluation.
+
+    Returns columns K, ``dlogN`` (= b: the change of the relative loss per e-fold of model size), ``dlogD``
+    (= c: per e-fold of total tokens), ``n_points`` and ``n_sizes``; b is NaN with fewer than two sizes.
+    Negative slopes mitigate the curse; the paper finds |b| > |c| (model size is the stronger lever).
+    """
+    out = []
+    for k, group in rel[rel["K"] > 1].groupby("K", sort=True):
+        log_n, log_d = np.log(group["N"].to_numpy(float)), np.log(group["D_total"].to_numpy(float))
+        sizes = np.unique(log_n).size
+        design = np.column_stack([np.ones_like(log_n), log_n, log_d] if sizes > 1 else [np.ones_like(log_n), log_d])
+        coef, *_ = np.linalg.lstsq(design, group["rel_loss"].to_numpy(float), rcond=None)
+        b, c = (coef[1], coef[2]) if sizes > 1 else (np.nan, coef[1])
+        out.append(dict(K=int(k), dlogN=float(b), dlogD=float(c), n_points=len(group), n_sizes=sizes))
+    if not out:
+        raise AtlasError("mitigation slopes: no mixture with K > 1")
+    return pd.DataFrame(out)
+
+
+def multiplier_intervals(params: dict, samples: pd.DataFrame, r: Sequence[float], *,
+                         level: float = 0.95) -> pd.DataFrame:
+    """The compute-optimal multipliers for K -> r K (N, D_t, D_tot, C; see
+    :func:`atlas_core.laws.iso_loss_multipliers`) at the fitted ``params``, with percentile intervals over the
+    bootstrap ``samples`` (columns phi, psi, alpha, beta).
+
+    Resamples with alpha <= 0 or beta <= 0 have no frontier and are left out; ``n_samples`` counts the rest.
+    Returns one row per r: r, then each quantity, ``<quantity>_lower`` and ``<quantity>_upper``.
+    """
+    if not 0 < level < 1:
+        raise AtlasError(f"confidence level must be in (0, 1), got {level!r}")
+    estimate = iso_loss_multipliers(params["phi"], params["psi"], params["alpha"], params["beta"], r)
+    valid = samples[(samples["alpha"] > 0) & (samples["beta"] > 0)]
+    if valid.empty:
+        raise AtlasError("multiplier intervals: no resample has alpha > 0 and beta > 0")
+    draws = pd.concat([iso_loss_multipliers(s.phi, s.psi, s.alpha, s.beta, r) for s in valid.itertuples()])
+    tail = (1 - level) / 2
+    for quantity in ("N", "D_t", "D_tot", "C"):
+        grouped = draws.groupby("r")[quantity]
+        estimate[f"{quantity}_lower"] = grouped.quantile(tail).reindex(estimate["r"]).to_numpy()
+        estimate[f"{quantity}_upper"] = grouped.quantile(1 - tail).reindex(estimate["r"]).to_numpy()
+    return estimate.assign(n_samples=len(valid))
