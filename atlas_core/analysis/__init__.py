@@ -7,7 +7,16 @@ Pure math on pandas DataFrames: nothing here imports torch, the model, the train
 - :mod:`~atlas_core.analysis.finetune`: the finetuning adaptation score and the B.5-B.6 curve features;
 - :mod:`~atlas_core.analysis.crossover`: pretrain-vs-finetune crossover tokens and compute;
 - :mod:`~atlas_core.analysis.observations`: the observations table the law fitters consume;
-- :mod:`~atlas_core.analysis.matrix`: script / family groups, symmetry and top sources of a transfer matrix.
+- :mod:`~atlas_core.analysis.matrix`: script / family groups, symmetry and top sources of a transfer matrix;
+- :mod:`~atlas_core.analysis.transfer_stats`: tests of script and family effects, symmetry, agreement with the
+  paper's matrix, transfer over model size and reference horizon (chapters 4-5);
+- :mod:`~atlas_core.analysis.scaling`: per-language laws, repetition, compute-optimal trajectories and the
+  multilingual compute tax (chapter 2);
+- :mod:`~atlas_core.analysis.law_comparison`: the paper's Table 1: held-out R² of every law on every split (chapter 3);
+- :mod:`~atlas_core.analysis.curse`: curse-of-multilinguality observations, relative loss over K (chapter 6).
+
+The chapter modules are imported as modules (``from atlas_core.analysis import scaling``); the names below are
+the building blocks they share.
 """
 
 from atlas_core.analysis.crossover import crossover_compute, crossover_table, finetune_crossover

@@ -97,16 +97,18 @@ def mixture_kind(mixture: dict[str, float], *, unimax: bool = False) -> str:
 
 
 def run_id_for(config: TrainConfig) -> str:
-    """A readable, unique id: scale, mixture, unique cap, tokens, seed and the config hash.
+    """A readable, unique id: scale, mixture, unique cap, tokenizer (unless bytes), tokens, seed and the hash.
 
-    E.g. ``100k-es+pt-3M-s0-1a2b3c4d5e6f``, ``25k-es-u100K-1M-s0-...``, ``100k-ft-es-3M-s1-...``; the hash makes
-    it unique, the rest makes it legible.
+    E.g. ``100k-es+pt-3M-s0-1a2b3c4d5e6f``, ``25k-es-u100K-1M-s0-...``, ``100k-ft-es-3M-s1-...``,
+    ``100k-es+pt-spm-shared-4096-1.5M-s0-...``; the hash makes it unique, the rest makes it legible.
     """
     active = [s for s, _ in sorted(config.mixture.items(), key=lambda sw: (-sw[1], sw[0])) if _ > 0]
     mix = "+".join(active) if len(active) <= 2 else f"{len(active)}mix"
     parts = [config.scale] + (["ft"] if config.init_from else []) + [mix]
     if config.unique_tokens:
         parts.append("u" + format_tokens(min(config.unique_tokens.values())))
+    if config.tokenizer != "byte":
+        parts.append(config.tokenizer)
     parts += [format_tokens(config.tokens), f"s{config.seed}", config.config_hash()]
     return re.sub(r"[^A-Za-z0-9+._-]", "_", "-".join(parts))
 

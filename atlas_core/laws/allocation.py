@@ -29,8 +29,12 @@ def compute_optimal(params: Mapping[str, float], C) -> tuple[np.ndarray, np.ndar
     C = np.asarray(C, dtype=np.float64)
     if not np.all(np.isfinite(C) & (C > 0)):
         raise AtlasError("compute_optimal: budgets C must be finite and > 0")
-    G = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
-    N_opt = G * (C / 6.0) ** (beta / (alpha + beta))
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        G = np.exp(np.log(alpha * A / (beta * B)) / (alpha + beta))
+        N_opt = G * (C / 6.0) ** (beta / (alpha + beta))
+    if not np.all(np.isfinite(N_opt) & (N_opt > 0)):
+        raise AtlasError(f"compute_optimal: the allocation overflows for A={A!r}, B={B!r}, alpha={alpha!r}, "
+                         f"beta={beta!r} (a degenerate fit: check its status and at_bound)")
     return N_opt, C / 6.0 / N_opt
 
 

@@ -12,6 +12,10 @@ from atlas_core.train.schedule import eval_steps
 # the fixed cost of a run (model build, data, first-step warmup): measured by benchmarks/bench_train.py.
 EVAL_COST = 0.35
 RUN_OVERHEAD_S = 1.0
+# Beyond the byte vocabulary, the logits' softmax, cross-entropy and gradient cost memory traffic per vocabulary
+# entry and token that FLOPs do not count: 8e-9 s, from the quick profile's spm-shared-4096 runs at 100k
+# (2.4x their FLOP-scaled estimate; cpu-training.md's 4.4x slowdown at V=4096 for 100k agrees).
+LOGIT_SECONDS_PER_ENTRY = 8e-9
 
 
 def _vocab_size(tokenizer: str) -> int:
@@ -29,13 +33,14 @@ def estimate_seconds(cfg: TrainConfig) -> float:
     """Seconds for ``cfg`` on one CPU thread: training and evaluation tokens at the scale's measured rate.
 
     The ladder's rate (byte vocabulary, context 128) is rescaled by FLOPs per token for other vocabularies and
-    contexts; null rows cost nothing. Batch-size effects (about 10-25% below 2K tokens per step at the smallest
+    contexts, plus the memory-bound logit cost of the extra vocabulary entries; null rows cost nothing. Batch-size effects (about 10-25% below 2K tokens per step at the smallest
     scales) are ignored.
     """
     scale = get_scale(cfg.scale)
     reference = scale.config()
     actual = scale.config(_vocab_size(cfg.tokenizer), cfg.seq_len)
-    seconds_per_token = actual.flops_per_token / reference.flops_per_token / scale.tokens_per_s
+    seconds_per_token = (actual.flops_per_token / reference.flops_per_token / scale.tokens_per_s
+                         + (actual.vocab_size - reference.vocab_size) * LOGIT_SECONDS_PER_ENTRY)
     n_steps = cfg.tokens // (cfg.batch_size * cfg.seq_len)
     real_share = 1.0 - cfg.mixture.get(NULL, 0.0) / sum(cfg.mixture.values())
     train_tokens = n_steps * cfg.batch_size * cfg.seq_len * real_share
