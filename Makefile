@@ -36,7 +36,7 @@ test: data
 
 lab: venv
 	$(PY) -m pip install -q --disable-pip-version-check jupyterlab==4.6.6
-	$(VENV)/bin/jupyter lab notebooks
+	$(VENV)/bin/jupyter lab notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: venv
 	$(PY) benchmarks/run_all.py
