@@ -237,6 +237,9 @@ def test_crossover_tokens_and_law():
     N = np.array([1e8, 5e8, 2e9])
     fitted = fit_crossover_law(N, published.CROSSOVER_LAW["c"] * N ** published.CROSSOVER_LAW["k"])
     assert fitted["c"] == pytest.approx(1.11e6, rel=1e-9) and fitted["k"] == pytest.approx(1.65, rel=1e-12)
+    assert fitted["k_se"] == pytest.approx(0.0, abs=1e-9)  # exact points: no slope uncertainty
+    noisy = fit_crossover_law(N, published.CROSSOVER_LAW["c"] * N ** published.CROSSOVER_LAW["k"] * [1.1, 0.9, 1.1])
+    assert noisy["k_se"] > 0 and np.isnan(fit_crossover_law(N[:2], [1e19, 1e20])["k_se"])
     # an early blip where finetuning is briefly worse: "first" finds the blip, "last" the lasting crossover
     blip = finetune + np.where((tokens > 2e9) & (tokens < 4e9), 0.7, 0.0)
     assert crossover_tokens(tokens, scratch, tokens, blip) < 3e9

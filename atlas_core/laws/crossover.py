@@ -52,7 +52,8 @@ def crossover_tokens(tokens_a, loss_a, tokens_b, loss_b, *, which: str = "first"
 
 
 def fit_crossover_law(N, C) -> dict[str, float]:
-    """Least-squares fit of C_cross = c N^k in log-log space: returns {"c": c, "k": k}."""
+    """Least-squares fit of C_cross = c N^k in log-log space: returns {"c", "k", "k_se"}, ``k_se`` the slope's
+    standard error (NaN with fewer than three points)."""
     N, C = np.asarray(N, dtype=np.float64), np.asarray(C, dtype=np.float64)
     if N.shape != C.shape or N.ndim != 1:
         raise AtlasError("fit_crossover_law: N and C must be 1-D arrays of equal length")
@@ -62,5 +63,8 @@ def fit_crossover_law(N, C) -> dict[str, float]:
         raise AtlasError(f"fit_crossover_law: point {i}: N {N[i]!r}, C {C[i]!r} (both must be finite and > 0)")
     if np.unique(N).size < 2:
         raise AtlasError("fit_crossover_law: needs at least two distinct model sizes N")
-    k, log_c = np.polyfit(np.log(N), np.log(C), 1)
-    return {"c": float(np.exp(log_c)), "k": float(k)}
+    x, y = np.log(N), np.log(C)
+    k, log_c = np.polyfit(x, y, 1)
+    residuals, dof = y - (log_c + k * x), x.size - 2
+    k_se = float(np.sqrt(residuals @ residuals / dof / np.sum((x - x.mean()) ** 2))) if dof > 0 else float("nan")
+    return {"c": float(np.exp(log_c)), "k": float(k), "k_se": k_se}
