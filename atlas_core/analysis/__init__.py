@@ -29,5 +29,5 @@ from atlas_core.analysis.transfer import bts, bts_table, summarize_transfer, tra
 __all__ = [
     "NotReachedError", "bts", "bts_table", "crossover_compute", "crossover_table", "fas", "finetune_crossover",
     "finetune_features", "finetune_scores", "group_means", "grouped_order", "isotonic_decreasing", "loss_at", "matrix_pairs", "monotone", "observations",
-    "summarize_transfer", "symmetry", "top_source_counts", "transfer_matrix",
+    "summarize_transfer", "symmetry", "tokens_to_reach", "top_source_counts", "transfer_matrix",
 ]

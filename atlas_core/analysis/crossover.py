@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from atlas_core.analysis.curves import as_curve, monotone
-from atlas_core.errors import AtlasError
+from atlas_core.errors import AtlasError, require_columns
 from atlas_core.laws import crossover_tokens, fit_crossover_law
 
 KEYS = ["scale", "target", "seed"]
@@ -43,9 +43,7 @@ def finetune_crossover(finetune: pd.DataFrame, scratch: pd.DataFrame, *, loss: s
 def _target_curves(curves: pd.DataFrame, loss: str) -> Iterator[tuple[str, str, int, pd.DataFrame, pd.DataFrame]]:
     """(scale, target, seed, finetune rows, scratch rows) for every pair evaluated on its finetuning language."""
     need = ["target", "eval_lang", "role", "scale", "N", "seed", "tokens", loss]
-    missing = [c for c in need if c not in curves.columns]
-    if missing:
-        raise AtlasError(f"crossover curves: missing column(s) {', '.join(missing)}")
+    require_columns(curves, need, "crossover curves")
     df = curves[(curves["eval_lang"] == curves["target"]) & curves["role"].isin(["finetune", "scratch"])]
     if df.empty:
         raise AtlasError("crossover curves: no rows evaluated on their finetuning language")

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from atlas_core.analysis.curves import as_curve
-from atlas_core.errors import AtlasError
+from atlas_core.errors import AtlasError, require_columns
 
 FINETUNE_KEYS = ("scale", "source", "target", "seed")
 
@@ -53,9 +53,7 @@ def finetune_scores(curves: pd.DataFrame, base: pd.DataFrame, *, source: str = "
     """
     for name, df, cols in (("finetune curves", curves, [source, "eval_lang", "seed", "tokens", loss]),
                            ("base losses", base, ["eval_lang", "seed", loss])):
-        missing = [c for c in cols if c not in df.columns]
-        if missing:
-            raise AtlasError(f"{name}: missing column(s) {', '.join(missing)}")
+        require_columns(df, cols, name)
     curves = curves if "scale" in curves.columns else curves.assign(scale="")
     base = base if "scale" in base.columns else base.assign(scale="")
     base_loss = base.groupby(["scale", "eval_lang", "seed"])[loss].mean()

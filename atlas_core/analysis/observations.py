@@ -25,7 +25,7 @@ import math
 
 import pandas as pd
 
-from atlas_core.errors import AtlasError
+from atlas_core.errors import AtlasError, require_columns
 
 EMPTY_SOURCE = "null"  # the partner whose share of each batch is empty: counted in tokens, carries no data
 RUN_COLUMNS = ["run_id", "seed", "scale", "N", "N_total", "step", "tokens", "is_final", "eval_lang", "bpb",
@@ -44,9 +44,7 @@ def observations(rows: pd.DataFrame, target: str) -> pd.DataFrame:
     evaluated on other languages, rows of runs that did not train on ``target`` (D_t = 0) and finetuned runs
     are dropped. Raises ``AtlasError`` when a column is missing or no run trained on ``target``.
     """
-    missing = [c for c in RUN_COLUMNS if c not in rows.columns]
-    if missing:
-        raise AtlasError(f"rows: missing column(s) {', '.join(missing)}")
+    require_columns(rows, RUN_COLUMNS, "rows")
     for prefix in ("D_", "U_", "p_"):
         if f"{prefix}{target}" not in rows.columns:
             raise AtlasError(f"no run in these rows trained on {target!r} (no column {prefix}{target})")

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from atlas_core.analysis.curves import as_curve
-from atlas_core.errors import AtlasError
+from atlas_core.errors import AtlasError, require_columns
 from atlas_core.fit import FitResult, fit_law
 from atlas_core.laws import Law, loss_on_frontier, optimal_allocation, saturation
 
@@ -45,9 +45,7 @@ def law_points(rows: pd.DataFrame, points: str = "final", *, min_share: float = 
     """
     if points not in POINTS:
         raise AtlasError(f"law_points: points must be one of {', '.join(POINTS)}, got {points!r}")
-    missing = [c for c in ("run_id", "tokens", "is_final", "phase") if c not in rows.columns]
-    if missing:
-        raise AtlasError(f"law_points: missing column(s) {', '.join(missing)}")
+    require_columns(rows, ("run_id", "tokens", "is_final", "phase"), "law_points")
     if not 0 <= min_share <= 1:
         raise AtlasError(f"law_points: min_share must be in [0, 1], got {min_share!r}")
     if points == "final":
@@ -97,9 +95,7 @@ def parameter_table(fits: Mapping[tuple[str, str], FitResult | str]) -> pd.DataF
 def exponent_spread(params: pd.DataFrame, by: str = "law") -> pd.DataFrame:
     """How similar the exponents are across languages: per ``by`` group and exponent (alpha, beta, a_N), the mean,
     standard deviation, min, max and the coefficient of variation (sd / mean) over the languages."""
-    missing = [c for c in (by, *EXPONENTS) if c not in params.columns]
-    if missing:
-        raise AtlasError(f"exponent_spread: missing column(s) {', '.join(missing)}")
+    require_columns(params, (by, *EXPONENTS), "exponent_spread")
     long = params.melt(id_vars=[by], value_vars=list(EXPONENTS), var_name="exponent")
     stats = long.groupby([by, "exponent"], sort=False)["value"].agg(["count", "mean", "std", "min", "max"])
     stats["cv"] = stats["std"] / stats["mean"].abs()
@@ -211,9 +207,7 @@ def anytime_excess(curves: pd.DataFrame, keys: Sequence[str] = ("lang", "N")) ->
     loss), excess = anytime / decayed - 1.
     """
     keys = list(keys)
-    missing = [c for c in (*keys, "run_id", "tokens", "is_final", "loss") if c not in curves.columns]
-    if missing:
-        raise AtlasError(f"anytime_excess: missing column(s) {', '.join(missing)}")
+    require_columns(curves, (*keys, "run_id", "tokens", "is_final", "loss"), "anytime_excess")
     longest = _longest_runs(curves, keys)
     ends = curves[~longest & curves["is_final"].astype(bool)]
     anytime = curves[longest & ~curves["is_final"].astype(bool)]
@@ -235,9 +229,7 @@ def repetition_gap(curves: pd.DataFrame) -> pd.DataFrame:
     ``curves``: the language's observations along its runs (columns run_id, N, U, tokens, loss). Columns: N,
     tokens, epochs, reference_loss (large pool), loss (small pool), gap.
     """
-    missing = [c for c in ("run_id", "N", "U", "tokens", "loss") if c not in curves.columns]
-    if missing:
-        raise AtlasError(f"repetition_gap: missing column(s) {', '.join(missing)}")
+    require_columns(curves, ("run_id", "N", "U", "tokens", "loss"), "repetition_gap")
     pools = np.sort(curves["U"].unique())
     if len(pools) != 2:
         raise AtlasError(f"repetition_gap: needs runs on exactly two unique-token pools, found {len(pools)}")

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from atlas_core.analysis.curves import NotReachedError, as_curve, loss_at, tokens_to_reach
-from atlas_core.errors import AtlasError
+from atlas_core.errors import AtlasError, require_columns
 
 TRANSFER_KEYS = ("scale", "target", "seed")
 
@@ -50,12 +50,6 @@ def _final_loss(curve: pd.DataFrame, loss: str) -> float:
     return float(curve.loc[curve["tokens"] == curve["tokens"].max(), loss].mean())
 
 
-def _check_columns(df: pd.DataFrame, columns: list[str], what: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise AtlasError(f"{what}: missing column(s) {', '.join(missing)}")
-
-
 def bts_table(curves: pd.DataFrame, *, d_mono: float | None = None, loss: str = "loss",
               method: str = "isotonic", unreached: str = "nan") -> pd.DataFrame:
     """BTS and final losses of every partner curve, one row per (scale, target, partner, seed).
@@ -71,7 +65,7 @@ def bts_table(curves: pd.DataFrame, *, d_mono: float | None = None, loss: str = 
     """
     if unreached not in ("nan", "raise"):
         raise AtlasError(f"unreached must be 'nan' or 'raise', not {unreached!r}")
-    _check_columns(curves, ["target", "partner", "role", "seed", "tokens", loss], "transfer curves")
+    require_columns(curves, ["target", "partner", "role", "seed", "tokens", loss], "transfer curves")
     df = curves if "scale" in curves.columns else curves.assign(scale="")
     if "eval_lang" in df.columns:
         df = df[df["eval_lang"] == df["target"]]
@@ -133,7 +127,7 @@ def transfer_matrix(summary: pd.DataFrame, *, value: str = "bts_mean", scale: st
     ``summary`` is a :func:`summarize_transfer` table; ``scale`` selects one scale when it holds several.
     Unmeasured pairs are NaN.
     """
-    _check_columns(summary, ["scale", "target", "partner", value], "transfer summary")
+    require_columns(summary, ["scale", "target", "partner", value], "transfer summary")
     scales = summary["scale"].unique()
     if scale is None and len(scales) > 1:
         raise AtlasError(f"the summary holds several scales ({', '.join(map(str, scales))}); pass scale=")

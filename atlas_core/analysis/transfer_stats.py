@@ -25,8 +25,7 @@ from scipy import stats
 
 from atlas_core.analysis.matrix import matrix_pairs
 from atlas_core.analysis.transfer import TRANSFER_KEYS, bts_table, transfer_matrix
-from atlas_core.analysis.transfer import _check_columns as _require
-from atlas_core.errors import AtlasError
+from atlas_core.errors import AtlasError, require_columns
 
 FACTORS = ("same_script", "same_family")
 # The partners a bilingual experiment may add per target that are not languages (atlas_core.experiments.kinds).
@@ -39,7 +38,7 @@ EXACT_MAX_LANGUAGES = 8  # up to this many languages, label permutations are enu
 
 def relation(pairs: pd.DataFrame) -> pd.Series:
     """Each pair's relation: one of ``RELATIONS`` from its ``same_script`` and ``same_family`` columns."""
-    _require(pairs, list(FACTORS), "relation")
+    require_columns(pairs, list(FACTORS), "relation")
     script, family = pairs["same_script"].astype(bool), pairs["same_family"].astype(bool)
     labels = np.select([script & family, script, family], RELATIONS[:3], default=RELATIONS[3])
     return pd.Series(labels, index=pairs.index, name="relation")
@@ -47,7 +46,7 @@ def relation(pairs: pd.DataFrame) -> pd.Series:
 
 def relation_means(pairs: pd.DataFrame) -> pd.DataFrame:
     """Mean, standard deviation and count of the score per relation (only relations that occur)."""
-    _require(pairs, ["score"], "relation_means")
+    require_columns(pairs, ["score"], "relation_means")
     grouped = pairs.groupby(relation(pairs))["score"]
     table = pd.DataFrame({"mean": grouped.mean(), "sd": grouped.std(), "n": grouped.size()})
     return table.reindex([r for r in RELATIONS if r in table.index])
@@ -59,7 +58,7 @@ def factor_tests(pairs: pd.DataFrame, factors: Sequence[str] = FACTORS) -> pd.Da
     Columns: n_same, n_different, mean_same, mean_different, difference, welch_t, welch_p (two-sided), note.
     The test treats pairs as independent (see the module docstring); NaN when a group has fewer than 2 pairs.
     """
-    _require(pairs, ["score", *factors], "factor_tests")
+    require_columns(pairs, ["score", *factors], "factor_tests")
     rows = []
     for factor in factors:
         shared = pairs[factor].astype(bool)
@@ -79,7 +78,7 @@ def factor_tests(pairs: pd.DataFrame, factors: Sequence[str] = FACTORS) -> pd.Da
 def confounded_factors(pairs: pd.DataFrame, factors: Sequence[str] = FACTORS) -> list[str]:
     """Sentences naming the factors whose effects these pairs cannot separate: a factor that never varies, or two
     factors that are equal (or opposite) on every pair. Empty when every factor is identifiable."""
-    _require(pairs, list(factors), "confounded_factors")
+    require_columns(pairs, list(factors), "confounded_factors")
     values = {f: pairs[f].astype(bool).to_numpy() for f in factors}
     out = [f"{f} is the same for every pair" for f, v in values.items() if v.all() or not v.any()]
     for a, b in itertools.combinations(factors, 2):
@@ -97,7 +96,7 @@ def factor_regression(pairs: pd.DataFrame, factors: Sequence[str] = FACTORS) -> 
     Raises ``AtlasError`` when the factors cannot be separated (see :func:`confounded_factors`) or there are
     too few pairs.
     """
-    _require(pairs, ["score", "source", "target", *factors], "factor_regression")
+    require_columns(pairs, ["score", "source", "target", *factors], "factor_regression")
     problems = confounded_factors(pairs, factors)
     if problems:
         raise AtlasError(f"factor_regression: cannot separate the factors: {'; '.join(problems)}")
@@ -239,7 +238,7 @@ def agreement(matched: pd.DataFrame, x: str = "ours", y: str = "paper") -> pd.Se
     """How two sets of scores on the same pairs agree: n, Pearson r and Spearman rho with two-sided p-values, and
     top_source_matches of targets (targets with two or more sources where x's best source is among y's best,
     ties included). NaN correlations with a note below 3 pairs or when a side is constant."""
-    _require(matched, ["source", "target", x, y], "agreement")
+    require_columns(matched, ["source", "target", x, y], "agreement")
     n = len(matched)
     out = dict(n=n, pearson_r=np.nan, pearson_p=np.nan, spearman_rho=np.nan, spearman_p=np.nan,
                top_source_matches=0, targets=0, note="")
@@ -273,7 +272,7 @@ def heatmap_pairs(summary: pd.DataFrame, languages: Mapping, value: str = "bts_m
     descriptive name and ``"control"`` as script, family, same_script and same_family. The score column is
     ``score``; rows with a NaN score are dropped, and no other cell is NaN (charts serialize them to JSON).
     """
-    _require(summary, ["target", "partner", value], "heatmap_pairs")
+    require_columns(summary, ["target", "partner", value], "heatmap_pairs")
     is_control = summary["partner"].isin(list(CONTROL_NAMES))
     parts = []
     if (~is_control).any():
@@ -298,7 +297,7 @@ def control_summary(summary: pd.DataFrame) -> pd.DataFrame:
     utf3_norm (the language-free partner), best_language, best_bts and best_norm (the language partner with the
     highest raw BTS). Missing controls or partners are NaN.
     """
-    _require(summary, ["target", "partner", "bts_mean", "bts_norm_mean"], "control_summary")
+    require_columns(summary, ["target", "partner", "bts_mean", "bts_norm_mean"], "control_summary")
     rows = []
     for target, group in summary.groupby("target", sort=True):
         by = group.set_index("partner")
@@ -327,7 +326,7 @@ def above_control(table: pd.DataFrame, value: str = "bts", control: str = "null"
     tables.
     """
     keys = [k for k in ("scale", "target", "seed", "horizon") if k in table.columns]
-    _require(table, ["target", "partner", value], "above_control")
+    require_columns(table, ["target", "partner", value], "above_control")
     reference = table.loc[table["partner"] == control, [*keys, value]].rename(columns={value: "_reference"})
     out = table.merge(reference, on=keys, how="left", validate="many_to_one")
     out[f"{value}_above_{control}"] = out[value] - out.pop("_reference")
@@ -345,7 +344,7 @@ def bts_over_horizon(curves: pd.DataFrame, fractions: Sequence[float], **options
     fractions = sorted({float(f) for f in fractions})
     if not fractions or fractions[0] <= 0 or fractions[-1] > 1:
         raise AtlasError(f"bts_over_horizon: fractions must lie in (0, 1], got {fractions}")
-    _require(curves, ["target", "role", "seed", "tokens"], "bts_over_horizon")
+    require_columns(curves, ["target", "role", "seed", "tokens"], "bts_over_horizon")
     df = curves if "scale" in curves.columns else curves.assign(scale="")
     out = []
     for key, group in df.groupby(list(TRANSFER_KEYS), sort=True):
@@ -369,7 +368,7 @@ def rank_stability(table: pd.DataFrame, value: str = "bts") -> pd.DataFrame:
     """Are the partners ranked at each horizon as at the last one? Spearman rho between a target's partner
     scores at each horizon and at its largest horizon, per (scale, target, seed) of a :func:`bts_over_horizon`
     table. Columns: scale, target, seed, horizon, rho, n (partners with a score at both); NaN below 3."""
-    _require(table, [*TRANSFER_KEYS, "partner", "horizon", value], "rank_stability")
+    require_columns(table, [*TRANSFER_KEYS, "partner", "horizon", value], "rank_stability")
     rows = []
     for key, group in table.groupby(list(TRANSFER_KEYS), sort=True):
         wide = group.pivot_table(index="partner", columns="horizon", values=value)
@@ -386,7 +385,7 @@ def settling_horizon(stability: pd.DataFrame, threshold: float = 0.8) -> pd.Data
     """The earliest horizon from which a target's partner ranking stays put: per (scale, target, seed) of a
     :func:`rank_stability` table, the smallest horizon h such that rho >= ``threshold`` at h and at every later
     horizon (a NaN rho breaks the run). Columns: scale, target, seed, settled_at (a fraction of d_mono)."""
-    _require(stability, [*TRANSFER_KEYS, "horizon", "rho"], "settling_horizon")
+    require_columns(stability, [*TRANSFER_KEYS, "horizon", "rho"], "settling_horizon")
     rows = []
     for key, group in stability.groupby(list(TRANSFER_KEYS), sort=True):
         settled = np.nan
@@ -402,7 +401,7 @@ def linear_trends(table: pd.DataFrame, x: str, y: str, by: Sequence[str]) -> pd.
     """Least-squares line y = intercept + slope x within each group of ``by`` (the form of the paper's Fig. C.1
     fits). Columns: the ``by`` keys, n, intercept, slope, slope_se, p (two-sided, slope = 0); NaN slope with
     fewer than 2 distinct x, NaN slope_se and p with fewer than 3 points."""
-    _require(table, [x, y, *by], "linear_trends")
+    require_columns(table, [x, y, *by], "linear_trends")
     rows = []
     for key, group in table.dropna(subset=[x, y]).groupby(list(by), sort=True):
         key = key if isinstance(key, tuple) else (key,)

@@ -7,7 +7,7 @@ fixed number of unique tokens U, where repetition bends the optimum.
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
