@@ -26,7 +26,9 @@ FORBIDDEN: dict[str, set[str]] = {
               "atlas_core.laws", "atlas_core.fit", "atlas_core.book"},
     "train": {"atlas_core.experiments", "atlas_core.analysis", "atlas_core.laws", "atlas_core.fit",
               "atlas_core.book"},
-    "experiments": {"atlas_core.book"},
+    "findings": {"torch", "atlas_core.model", "atlas_core.train", "atlas_core.experiments", "atlas_core.data",
+                 "atlas_core.book"},
+    "experiments": {"atlas_core.book", "atlas_core.findings"},
 }
 
 

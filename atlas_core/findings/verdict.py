@@ -1,0 +1,100 @@
+"""One decision rule for every claim: where does our 95% interval lie relative to the region the paper claims?
+
+A claim is a region of the measured quantity: a direction (``Region.above(0)``: "the effect is positive"), a
+threshold (``Region.above(0.87)``: "R² of at least 0.87"), or a value with a margin of practical equivalence
+(``Region.around(0.11, 0.05)``). Our estimate comes with a 95% interval ``[low, high]`` over seeds, runs or
+bootstrap resamples. The rule is an interval test, the two one-sided tests of equivalence testing:
+
+- **reproduced**: the whole interval lies inside the region;
+- **contradicted**: the whole interval lies outside it (a resolved disagreement);
+- **undecided**: the interval straddles a boundary of the region (the data cannot tell), or the interval is
+  degenerate (zero width from fewer than two distinct values: no evidence of its width at all).
+
+Two further verdicts carry no interval: **consistency** (a row that holds by construction, e.g. a published
+number recomputed from other published numbers) and **not measured** (the profile has no runs for it; the reason
+says which profile would).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from enum import Enum
+
+import pandas as pd
+
+from atlas_core.errors import AtlasError
+
+
+class Verdict(str, Enum):
+    REPRODUCED = "reproduced"
+    CONTRADICTED = "contradicted"
+    UNDECIDED = "undecided"
+    CONSISTENCY = "consistency"
+    NOT_MEASURED = "not measured"
+
+
+@dataclass(frozen=True)
+class Region:
+    """The set of values of the measured quantity that agree with the paper's claim: ``low < x < high``."""
+
+    low: float = -math.inf
+    high: float = math.inf
+
+    def __post_init__(self) -> None:
+        if not self.low < self.high:
+            raise AtlasError(f"claim region must have low < high, got [{self.low}, {self.high}]")
+
+    @classmethod
+    def above(cls, threshold: float) -> Region:
+        return cls(low=threshold)
+
+    @classmethod
+    def below(cls, threshold: float) -> Region:
+        return cls(high=threshold)
+
+    @classmethod
+    def around(cls, value: float, margin: float) -> Region:
+        if margin <= 0:
+            raise AtlasError(f"margin of equivalence must be positive, got {margin}")
+        return cls(low=value - margin, high=value + margin)
+
+    def describe(self) -> str:
+        if math.isinf(self.low):
+            return f"< {self.high:g}"
+        if math.isinf(self.high):
+            return f"> {self.low:g}"
+        return f"in [{self.low:g}, {self.high:g}]"
+
+
+def decide(low: float, high: float, region: Region) -> Verdict:
+    """The verdict of a 95% interval ``[low, high]`` against the paper's ``region`` (see the module docstring)."""
+    if not (math.isfinite(low) and math.isfinite(high)) or low > high:
+        raise AtlasError(f"a 95% interval needs finite low <= high, got [{low}, {high}]")
+    if low == high:
+        return Verdict.UNDECIDED
+    if region.low <= low and high <= region.high:
+        return Verdict.REPRODUCED
+    if high <= region.low or low >= region.high:
+        return Verdict.CONTRADICTED
+    return Verdict.UNDECIDED
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One row of a chapter's "paper vs ours" table."""
+
+    chapter: int
+    claim: str            # the paper's claim, in one line
+    paper: str            # the paper's value or statement, as published
+    ours: float | None    # our point estimate (None where not measured or a consistency row)
+    low: float | None     # our 95% interval
+    high: float | None
+    verdict: Verdict
+    reason: str           # why: the interval against the region, the control, or what would decide it
+
+
+def claims_table(claims: list[Claim]) -> pd.DataFrame:
+    """The claims as a table, one row each, in the given order."""
+    rows = [{**asdict(c), "verdict": c.verdict.value} for c in claims]
+    return pd.DataFrame(rows, columns=["chapter", "claim", "paper", "ours", "low", "high", "verdict", "reason"])
