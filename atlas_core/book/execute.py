@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,7 +13,8 @@ import nbformat
 from atlas_core.book.layout import Chapter
 from atlas_core.errors import AtlasError
 
-KERNEL = "python3"  # the venv's own kernelspec (ipykernel in .venv); notebooks name it in their metadata too
+KERNEL = "atlas"  # the project's kernelspec (this Python, where atlas_core is installed); notebooks name it too
+KERNEL_DISPLAY_NAME = "Python (atlas)"
 PARAMETER_TAGS = ("parameters", "injected-parameters")
 
 
@@ -51,6 +53,16 @@ def hide_parameter_inputs(path: Path) -> None:
         if any(tag in tags for tag in PARAMETER_TAGS) and "hide-input" not in tags:
             tags.append("hide-input")
     nbformat.write(notebook, path)
+
+
+def ensure_kernel(log=print) -> None:
+    """Install the ``atlas`` kernelspec into this environment (as ``make venv`` does) when Jupyter cannot find it."""
+    from ipykernel.kernelspec import install
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    if KERNEL not in KernelSpecManager().find_kernel_specs():
+        path = install(kernel_name=KERNEL, display_name=KERNEL_DISPLAY_NAME, prefix=sys.prefix)
+        log(f"installed the Jupyter kernel {KERNEL!r} at {path}")
 
 
 def execute_chapter(chapter: Chapter, parameters: dict, *, progress_bar: bool = True) -> float:
