@@ -124,3 +124,14 @@ def test_an_unreadable_file_a_command_opens_is_one_line(runs_csv, monkeypatch, c
     monkeypatch.setattr(atlas_core.cli.fit, "run", unreadable)
     assert main(["fit", "--law", "chinchilla", str(runs_csv)]) == 2
     one_line_error(capsys, "file.txt: No such file or directory")
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"scale: [10k\n", "not valid YAML: while parsing a flow sequence"),
+    (GARBAGE, "a file is not UTF-8 text"),
+])
+def test_a_bad_train_config_file_is_one_line(tmp_path, capsys, content, message):
+    config = tmp_path / "config.yaml"
+    config.write_bytes(content)
+    assert main(["train", "--config", str(config), "--no-restart"]) == 2
+    one_line_error(capsys, "atlas train: error:", message)

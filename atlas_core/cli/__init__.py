@@ -4,7 +4,8 @@ Each subcommand lives in its own module of this package, which defines ``add_arg
 ``run(args) -> int``; the module's docstring is the command's ``--help`` description. Modules are imported only
 when their command runs, so ``atlas fit`` never pays for torch.
 
-Every error a user can cause ends in one line on stderr and exit status 2 (``AtlasError``, an unreadable file);
+Every error a user can cause ends in one line on stderr and exit status 2 (``AtlasError``, an unreadable file,
+a file that is not valid YAML);
 Ctrl-C ends in one line and status 130. Programming errors keep their traceback.
 """
 
@@ -16,6 +17,8 @@ import os
 import re
 import sys
 from pathlib import Path
+
+import yaml
 
 from atlas_core import __version__
 from atlas_core.errors import AtlasError
@@ -73,6 +76,8 @@ def one_line(err: BaseException) -> str:
         return f"{where}{err.strerror or err}"
     if isinstance(err, UnicodeDecodeError):
         return f"a file is not UTF-8 text ({err.reason} at byte {err.start}); is it the file you meant?"
+    if isinstance(err, yaml.YAMLError):
+        return f"not valid YAML: {' '.join(str(err).split())}"
     return " ".join(str(err).split())
 
 
@@ -90,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"\natlas {name}: interrupted: rerun to continue", file=sys.stderr)
         return INTERRUPTED
-    except (AtlasError, OSError, UnicodeDecodeError) as err:
+    except (AtlasError, OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         print(f"atlas {name}: error: {one_line(err)}", file=sys.stderr)
         return 2
 
