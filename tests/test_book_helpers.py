@@ -327,3 +327,26 @@ def test_judge_order_keeps_an_ordering_beyond_the_noise(better, worse, noise, ve
 def test_judge_signed_separates_value_and_sign(paper, low, high, verdict):
     got, why = judge_signed(paper, low, high)
     assert got == verdict and why
+
+
+# ---- the project's kernel --------------------------------------------------------------------------------------
+
+
+def test_ensure_kernel_installs_the_atlas_kernel_for_this_python_only_when_missing(tmp_path, monkeypatch):
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from atlas_core.book.execute import KERNEL, ensure_kernel
+
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))
+    monkeypatch.setattr(KernelSpecManager, "find_kernel_specs", lambda self: {})
+    logged = []
+    ensure_kernel(logged.append)
+    spec = json.loads((tmp_path / "share" / "jupyter" / "kernels" / KERNEL / "kernel.json").read_text())
+    assert spec["argv"][0] == sys.executable and spec["display_name"] == "Python (atlas)"
+    assert len(logged) == 1 and KERNEL in logged[0]
+
+    monkeypatch.setattr(KernelSpecManager, "find_kernel_specs", lambda self: {KERNEL: "/somewhere"})
+    ensure_kernel(logged.append)
+    assert len(logged) == 1
