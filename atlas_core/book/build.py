@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from atlas_core.book.assets import write_assets
-from atlas_core.book.execute import ensure_kernel, execute_chapter, is_fresh
+from atlas_core.book.execute import execute_chapter, is_fresh
 from atlas_core.book.layout import BookLayout, Chapter
 from atlas_core.book.parameters import check_parameters
 from atlas_core.errors import AtlasError
@@ -43,7 +43,6 @@ def execute_chapters(layout: BookLayout, profile: str, *, force: bool = False, l
         if not force and is_fresh(chapter, profile, dependencies):
             log(f"{step}: up to date (profile {profile})")
             continue
-        ensure_kernel(log)
         log(f"{step}: executing with profile {profile} ...")
         seconds = execute_chapter(chapter, {"profile": profile})
         log(f"{step}: done in {seconds:.1f} s")

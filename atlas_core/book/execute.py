@@ -66,13 +66,14 @@ def ensure_kernel(log=print) -> None:
 
 
 def execute_chapter(chapter: Chapter, parameters: dict, *, progress_bar: bool = True) -> float:
-    """Run one notebook with papermill (cwd: its folder) into its executed path; return the seconds it took.
+    """Run one notebook with papermill (cwd: its folder, kernel ``atlas``) into its executed path; return seconds.
 
     The run writes to a ``.partial`` file first, so a crash never leaves a stale or half-run notebook under the
     executed name; a failed run is kept as ``<name>.failed.ipynb`` for inspection and raises ``AtlasError``.
     """
     import papermill
 
+    ensure_kernel()
     chapter.executed.parent.mkdir(parents=True, exist_ok=True)
     partial = chapter.executed.with_name(f"{chapter.name}.partial.ipynb")
     failed = chapter.executed.with_name(f"{chapter.name}.failed.ipynb")
