@@ -12,7 +12,7 @@ import nbformat
 import papermill
 import pytest
 
-from atlas_core.book.execute import KERNEL
+from atlas_core.book.execute import KERNEL, ensure_kernel
 from atlas_core.book.layout import REPO_ROOT
 
 NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
@@ -26,6 +26,11 @@ def wrong_parameter(path) -> tuple[str, object]:
                 if isinstance(node, ast.AnnAssign)}
     name = next((n for n in declared if n != "profile"), "profile")
     return name, (WRONG[declared[name]] if name != "profile" else ["smoke"])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def atlas_kernel() -> None:
+    ensure_kernel()  # as `make venv` and `atlas book` do
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
