@@ -10,32 +10,31 @@ STAMP   := $(VENV)/.installed-stamp
 help:
 	@echo "make book [PROFILE=quick|full|smoke]  prepare data, run the study profile, execute notebooks, build the HTML book"
 	@echo "make test                             run the test suite (sets everything up first)"
-	@echo "make lab                              open the notebooks in JupyterLab with the project's kernel"
+	@echo "make lab                              open the notebooks in JupyterLab with the project's kernel (atlas)"
 	@echo "make bench                            run the benchmarks (numbers go to benchmarks/README.md)"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name atlas --display-name "Python (atlas)"
 	touch $(STAMP)
 
 venv: $(STAMP)
 
 data: venv
-	$(ATLAS) data prepare
+	$(ATLAS) data prepare --profile $(PROFILE)
 
 study: data
 	$(ATLAS) sweep --profile $(PROFILE)
 
 book: study
-	$(PY) -m atlas_core.book build --profile $(PROFILE)
-	@echo "book: open book/_build/html/index.html"
+	$(ATLAS) book --profile $(PROFILE)
 
 test: data
 	$(PY) -m pytest -q
 
 lab: venv
-	$(PY) -m pip install -q --disable-pip-version-check jupyterlab==4.6.6
 	$(VENV)/bin/jupyter lab notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: venv

@@ -84,7 +84,8 @@ def test_a_failing_chapter_is_reported_and_kept_aside(tmp_path):
 
 
 def test_builder_command_rejects_an_unknown_profile_before_running_anything():
-    result = subprocess.run([sys.executable, "-m", "atlas_core.book", "build", "--profile", "huge"],
+    result = subprocess.run([sys.executable, "-m", "atlas_core.cli", "book", "--profile", "huge"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
-    assert result.stderr.strip() == "book: error: parameter profile='huge' is not one of: smoke, quick, full"
+    assert result.stderr.strip() == ("atlas book: error: parameter profile='huge' is not one of: full, quick, smoke "
+                                     "(or the path of a profile YAML file)")

@@ -13,7 +13,6 @@ import nbformat
 import pytest
 
 from atlas_core.book import (
-    PROFILES,
     check_parameters,
     NOT_REPRODUCED,
     PARTLY,
@@ -27,7 +26,8 @@ from atlas_core.book import (
     verdict_line,
 )
 from atlas_core.book.execute import hide_parameter_inputs, is_fresh, newest_mtime
-from atlas_core.book.layout import BookLayout, Chapter, toc_files
+from atlas_core.book.layout import REPO_ROOT, BookLayout, Chapter, toc_files
+from atlas_core.book.parameters import parameter_type
 from atlas_core.errors import AtlasError
 
 # ---- check_parameters ------------------------------------------------------------------------------------------
@@ -38,22 +38,34 @@ def test_check_parameters_accepts_valid_values():
     check_parameters(choices={"languages": ["en", "fr", "zh"]}, languages=["zh", "en"])
 
 
+def test_a_profile_file_is_a_valid_profile_parameter(tmp_path):
+    from atlas_core.experiments.profile import PROFILE_DIR
 
-def test_book_profiles_are_the_study_profiles():
-    from atlas_core.experiments.profile import bundled_profiles
-
-    assert sorted(PROFILES) == bundled_profiles()
+    custom = tmp_path / "mine.yaml"
+    custom.write_text((PROFILE_DIR / "smoke.yaml").read_text().replace("name: smoke", "name: mine"))
+    check_parameters(profile=str(custom))
+    custom.write_bytes(bytes(range(256)))
+    with pytest.raises(AtlasError, match=f"profile {re.escape(str(custom))}: not a text file"):
+        check_parameters(profile=str(custom))
+    custom.write_text("experiments: [unclosed\n")
+    with pytest.raises(AtlasError, match="not valid YAML"):
+        check_parameters(profile=str(custom))
 
 
 @pytest.mark.parametrize(
     "params, message",
     [
-        ({"profile": "quik"}, "parameter profile='quik' is not one of: smoke, quick, full"),
+        ({"profile": "quik"}, "parameter profile='quik' is not one of: full, quick, smoke (or the path of a profile"),
+        ({"profile": ["smoke"]}, "parameter profile=['smoke'] must be a str (with papermill: -p profile text)"),
         ({"seed": -1}, "parameter seed=-1 must be an integer >= 0"),
+        ({"seed": 1.5}, "parameter seed=1.5 must be an int (with papermill: -p seed 3)"),
         ({"n_bootstrap": 0}, "parameter n_bootstrap=0 must be an integer >= 1"),
-        ({"n_bootstrap": "200"}, "parameter n_bootstrap='200' must be an integer >= 1"),
-        ({"n_bootstrap": True}, "parameter n_bootstrap=True must be an integer >= 1"),
-        ({"colour": "red"}, "no rule for parameter 'colour'"),
+        ({"n_bootstrap": "200"}, "parameter n_bootstrap='200' must be an int"),
+        ({"n_bootstrap": True}, "parameter n_bootstrap=True must be an int"),
+        ({"target": 3, "choices": {"target": ["es"]}}, "parameter target=3 must be a str"),
+        ({"languages": "es", "choices": {"languages": ["es", "ru"]}},
+         "parameter languages='es' must be a list (with papermill: -y 'languages: [a, b]')"),
+        ({"colour": "red"}, "no type for parameter 'colour'"),
     ],
 )
 def test_check_parameters_names_the_bad_value(params, message):
@@ -74,6 +86,24 @@ def test_choices_override_the_builtin_rule():
     check_parameters(choices={"profile": ["tiny"]}, profile="tiny")
     with pytest.raises(AtlasError):
         check_parameters(choices={"profile": ["tiny"]}, profile="smoke")
+
+
+def _declared_parameters(path) -> dict[str, str]:
+    """``name -> annotation`` of the annotated assignments in a notebook's ``parameters`` cell."""
+    import ast
+
+    notebook = nbformat.read(path, as_version=4)
+    [cell] = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    return {node.target.id: ast.unparse(node.annotation) for node in ast.parse(cell.source).body
+            if isinstance(node, ast.AnnAssign)}
+
+
+@pytest.mark.parametrize("path", sorted((REPO_ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name)
+def test_parameter_types_match_every_notebooks_declarations(path):
+    declared = _declared_parameters(path)
+    assert declared, "a parameters cell declares its parameters with types"
+    for name, annotation in declared.items():
+        assert parameter_type(name).__name__ == annotation.split("[")[0], f"{path.name}: {name}: {annotation}"
 
 
 # ---- paper vs ours ---------------------------------------------------------------------------------------------
@@ -297,3 +327,26 @@ def test_judge_order_keeps_an_ordering_beyond_the_noise(better, worse, noise, ve
 def test_judge_signed_separates_value_and_sign(paper, low, high, verdict):
     got, why = judge_signed(paper, low, high)
     assert got == verdict and why
+
+
+# ---- the project's kernel --------------------------------------------------------------------------------------
+
+
+def test_ensure_kernel_installs_the_atlas_kernel_for_this_python_only_when_missing(tmp_path, monkeypatch):
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from atlas_core.book.execute import KERNEL, ensure_kernel
+
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))
+    monkeypatch.setattr(KernelSpecManager, "find_kernel_specs", lambda self: {})
+    logged = []
+    ensure_kernel(logged.append)
+    spec = json.loads((tmp_path / "share" / "jupyter" / "kernels" / KERNEL / "kernel.json").read_text())
+    assert spec["argv"][0] == sys.executable and spec["display_name"] == "Python (atlas)"
+    assert len(logged) == 1 and KERNEL in logged[0]
+
+    monkeypatch.setattr(KernelSpecManager, "find_kernel_specs", lambda self: {KERNEL: "/somewhere"})
+    ensure_kernel(logged.append)
+    assert len(logged) == 1

@@ -76,7 +76,7 @@ def test_unknown_profile_fails_at_the_parameters_check(tmp_path, chapter):
             cwd=str(chapter.source.parent), progress_bar=False,
         )
     assert err.value.ename == "AtlasError"
-    assert "profile='huge' is not one of: smoke, quick, full" in err.value.evalue
+    assert "profile='huge' is not one of: full, quick, smoke" in err.value.evalue
     notebook = nbformat.read(out, as_version=4)
     [failed] = [c for c in notebook.cells if any(o.output_type == "error" for o in c.get("outputs", []))]
     assert "check_parameters(" in failed.source

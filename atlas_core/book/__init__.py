@@ -7,7 +7,7 @@ Notebook helpers (imported by every chapter):
   "Paper vs ours" table and verdict;
 * :mod:`atlas_core.book.viz` (import it to enable the renderer) and :mod:`atlas_core.book.charts` (chart builders).
 
-The builder is ``python -m atlas_core.book build --profile P`` (:mod:`atlas_core.book.build`).
+The builder is ``atlas book --profile P`` (:mod:`atlas_core.book.build`).
 """
 
 from atlas_core.book.compare import (
@@ -23,12 +23,11 @@ from atlas_core.book.compare import (
     paper_vs_ours,
     verdict_line,
 )
-from atlas_core.book.parameters import PROFILES, check_parameters
+from atlas_core.book.parameters import check_parameters
 
 __all__ = [
     "NOT_REPRODUCED",
     "PARTLY",
-    "PROFILES",
     "REPRODUCED",
     "VERDICTS",
     "check_parameters",

@@ -1,12 +1,13 @@
 """Build the HTML book: execute every chapter notebook with papermill, generate the offline assets, run jupyter-book.
 
-``python -m atlas_core.book build --profile quick`` (what ``make book`` runs) does, in order:
+``atlas book --profile quick`` (what ``make book`` runs) does, in order:
 
-1. read the chapters from ``book/_toc.yml`` (entries ``executed/NN_name``, sources ``notebooks/NN_name.ipynb``);
-2. execute each with ``profile`` into ``book/executed/``, unless its executed copy already ran with that profile
+1. check the profile (a bundled name, or a profile YAML path, made absolute: notebooks run in their own folder);
+2. read the chapters from ``book/_toc.yml`` (entries ``executed/NN_name``, sources ``notebooks/NN_name.ipynb``);
+3. execute each with ``profile`` into ``book/executed/``, unless its executed copy already ran with that profile
    after the notebook, the package's code and the profile's results last changed (``--force`` re-runs all);
-3. write the vega bundle and MathJax (:mod:`atlas_core.book.assets`);
-4. ``jupyter-book build -W -n --keep-going --all`` (every warning is an error).
+4. write the vega bundle and MathJax (:mod:`atlas_core.book.assets`);
+5. ``jupyter-book build -W -n --keep-going --all`` (every warning is an error).
 """
 
 from __future__ import annotations
@@ -21,16 +22,25 @@ from atlas_core.book.execute import execute_chapter, is_fresh
 from atlas_core.book.layout import BookLayout, Chapter
 from atlas_core.book.parameters import check_parameters
 from atlas_core.errors import AtlasError
+from atlas_core.experiments.profile import load_profile
+
+
+def notebook_profile(profile: str) -> str:
+    """The ``profile`` parameter to give the notebooks: a bundled name as is, a profile file as an absolute path."""
+    check_parameters(profile=profile)
+    return str(Path(profile).resolve()) if Path(profile).suffix else profile
 
 
 def execute_chapters(layout: BookLayout, profile: str, *, force: bool = False, log=print) -> list[Chapter]:
     """Execute the book's notebooks that are missing or stale; return the chapters that ran."""
-    check_parameters(profile=profile)
+    profile = notebook_profile(profile)
+    profile_file = (Path(profile),) if Path(profile).suffix else ()
+    dependencies = layout.dependencies(load_profile(profile, gpu=False).name) + profile_file
     chapters = layout.chapters()
     ran = []
     for i, chapter in enumerate(chapters, 1):
         step = f"[{i}/{len(chapters)}] {chapter.name}"
-        if not force and is_fresh(chapter, profile, layout.dependencies(profile)):
+        if not force and is_fresh(chapter, profile, dependencies):
             log(f"{step}: up to date (profile {profile})")
             continue
         log(f"{step}: executing with profile {profile} ...")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,7 +13,8 @@ import nbformat
 from atlas_core.book.layout import Chapter
 from atlas_core.errors import AtlasError
 
-KERNEL = "python3"  # the venv's own kernelspec (ipykernel in .venv); notebooks name it in their metadata too
+KERNEL = "atlas"  # the project's kernelspec (this Python, where atlas_core is installed); notebooks name it too
+KERNEL_DISPLAY_NAME = "Python (atlas)"
 PARAMETER_TAGS = ("parameters", "injected-parameters")
 
 
@@ -53,14 +55,25 @@ def hide_parameter_inputs(path: Path) -> None:
     nbformat.write(notebook, path)
 
 
+def ensure_kernel(log=print) -> None:
+    """Install the ``atlas`` kernelspec into this environment (as ``make venv`` does) when Jupyter cannot find it."""
+    from ipykernel.kernelspec import install
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    if KERNEL not in KernelSpecManager().find_kernel_specs():
+        path = install(kernel_name=KERNEL, display_name=KERNEL_DISPLAY_NAME, prefix=sys.prefix)
+        log(f"installed the Jupyter kernel {KERNEL!r} at {path}")
+
+
 def execute_chapter(chapter: Chapter, parameters: dict, *, progress_bar: bool = True) -> float:
-    """Run one notebook with papermill (cwd: its folder) into its executed path; return the seconds it took.
+    """Run one notebook with papermill (cwd: its folder, kernel ``atlas``) into its executed path; return seconds.
 
     The run writes to a ``.partial`` file first, so a crash never leaves a stale or half-run notebook under the
     executed name; a failed run is kept as ``<name>.failed.ipynb`` for inspection and raises ``AtlasError``.
     """
     import papermill
 
+    ensure_kernel()
     chapter.executed.parent.mkdir(parents=True, exist_ok=True)
     partial = chapter.executed.with_name(f"{chapter.name}.partial.ipynb")
     failed = chapter.executed.with_name(f"{chapter.name}.failed.ipynb")

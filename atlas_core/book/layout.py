@@ -43,7 +43,7 @@ class BookLayout:
         )
 
     def dependencies(self, profile: str) -> tuple[Path, ...]:
-        """Besides its notebook, what a chapter executed with ``profile`` depends on."""
+        """Besides its notebook, what a chapter executed with the profile named ``profile`` depends on."""
         paths = (self.code_dir, self.results_root / profile if self.results_root else None)
         return tuple(path for path in paths if path is not None)
 

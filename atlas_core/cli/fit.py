@@ -8,6 +8,7 @@ transfer sources as ``D_<s>``/``U_<s>``, ``D_total``, optional ``U_other``; see 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 
@@ -48,12 +49,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def read_runs(path: str) -> pd.DataFrame:
+    """The table of runs in a CSV file, else ``AtlasError`` naming the file and what is wrong with it."""
     try:
-        return pd.read_csv(path)
+        frame = pd.read_csv(path)
+        header = csv_header(path)
     except FileNotFoundError:
         raise AtlasError(f"{path}: no such file") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise AtlasError(f"{path}: not a readable CSV ({err})") from None
+    except IsADirectoryError:
+        raise AtlasError(f"{path}: is a folder, not a CSV file") from None
+    except OSError as err:
+        raise AtlasError(f"{path}: cannot read ({err.strerror})") from None
+    except UnicodeDecodeError:
+        raise AtlasError(f"{path}: not a text file (expected a CSV table of runs)") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise AtlasError(f"{path}: not a readable CSV ({' '.join(str(err).split())})") from None
+    repeated = [column for column in dict.fromkeys(header) if header.count(column) > 1]
+    if repeated:
+        raise AtlasError(f"{path}: column {repeated[0]!r} appears {header.count(repeated[0])} times; keep one")
+    return frame
+
+
+def csv_header(path: str) -> list[str]:
+    """The column names of a CSV file as written (pandas renames a repeated column ``loss`` to ``loss.1``)."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return next(csv.reader(handle), [])
 
 
 def _fixed(pairs: list[str]) -> dict[str, float]:
@@ -76,8 +95,8 @@ def _transfer_matrix(source: str | None) -> pd.DataFrame | None:
         return transfer_matrix()
     try:
         return pd.read_csv(source, comment="#", index_col=0)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise AtlasError(f"{source}: cannot read transfer matrix ({err})") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise AtlasError(f"{source}: cannot read transfer matrix ({' '.join(str(err).split())})") from None
 
 
 def _atlas_law(args: argparse.Namespace, matrix: pd.DataFrame | None):

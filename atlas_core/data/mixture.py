@@ -88,6 +88,31 @@ def unimax_weights(available_tokens: dict[str, int], budget: int, max_epochs: fl
     return {lang: tokens[lang] / budget for lang in available_tokens}
 
 
+WEIGHT_SUM_TOLERANCE = 1e-6  # computed weights (Unimax, 1/K) sum to 1 up to rounding; a typo is far off
+
+
+def check_positive(weights: Mapping[str, float]) -> None:
+    """``AtlasError`` unless the mixture has sources and every weight is a positive finite number."""
+    if not weights:
+        raise AtlasError("the mixture is empty: give at least one source with a weight")
+    for name, w in weights.items():
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or not np.isfinite(w) or w <= 0:
+            raise AtlasError(f"mixture weight of {name!r} must be a positive number, got {w}")
+
+
+def check_weights(weights: Mapping[str, float]) -> None:
+    """``AtlasError`` unless the weights are positive and sum to 1, naming the mixture and its sum.
+
+    The sampler itself takes relative weights; a mixture a user wrote (``es=0.6,pt=0.6``) is refused instead of
+    being renormalised without a word.
+    """
+    check_positive(weights)
+    total = float(sum(weights.values()))
+    if abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
+        label = ",".join(f"{name}={w:g}" for name, w in weights.items())
+        raise AtlasError(f"mixture {label}: weights sum to {total:g}, not 1")
+
+
 def source_seed(seed: int, source: str) -> list[int]:
     """The entropy of a source's own generator: stable across runs, platforms and partners."""
     return [seed, zlib.crc32(source.encode())]
@@ -155,11 +180,7 @@ class MixtureSampler:
 
     def __init__(self, streams: Mapping[str, np.ndarray], weights: Mapping[str, float], *, batch_size: int,
                  seq_len: int, seed: int, unique_tokens: Mapping[str, int] | None = None):
-        if not weights:
-            raise AtlasError("the mixture is empty: give at least one source with a weight")
-        for name, w in weights.items():
-            if not isinstance(w, (int, float)) or not np.isfinite(w) or w <= 0:
-                raise AtlasError(f"mixture weight of {name!r} must be a positive number, got {w}")
+        check_positive(weights)
         if batch_size < 1 or seq_len < 1:
             raise AtlasError(f"batch_size and seq_len must be >= 1, got {batch_size} and {seq_len}")
         unique_tokens = dict(unique_tokens or {})

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from atlas_core.atomic import atomic_path, write_text_atomic
-from atlas_core.data.mixture import NULL, Batch, MixtureSampler
+from atlas_core.data.mixture import NULL, Batch, MixtureSampler, check_weights
 from atlas_core.errors import AtlasError
 from atlas_core.model import GPT, GPTConfig, get_scale
 from atlas_core.train import runtime
@@ -38,8 +38,7 @@ CHECKPOINT_FORMAT = 1
 def check_config(cfg: TrainConfig) -> None:
     """``AtlasError`` naming the first setting of ``cfg`` that cannot be trained."""
     get_scale(cfg.scale)
-    if not cfg.mixture:
-        raise AtlasError("the mixture is empty: give at least one source with a weight")
+    check_weights(cfg.mixture)
     if cfg.tokens < cfg.batch_size * cfg.seq_len:
         raise AtlasError(f"token budget {cfg.tokens} is less than one batch ({cfg.batch_size} x {cfg.seq_len})")
     if cfg.schedule not in SCHEDULES:
