@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from atlas_core.analysis.curves import as_curve
+from atlas_core.analysis.observations import observations
 from atlas_core.errors import AtlasError, require_columns
 from atlas_core.fit import FitResult, fit_law
 from atlas_core.laws import Law, loss_on_frontier, optimal_allocation, saturation
@@ -237,3 +238,24 @@ def repetition_gap(curves: pd.DataFrame) -> pd.DataFrame:
     gap = curve_gap(longest[longest["U"] == pools[1]], longest[longest["U"] == pools[0]], keys=["N"])
     gap.insert(2, "epochs", gap["tokens"] / pools[0])
     return gap
+
+
+def unimax_tax(grid_rows: pd.DataFrame, unimax_rows: pd.DataFrame, languages: Sequence[str]) -> pd.DataFrame:
+    """The measured compute-efficiency tax: each Unimax run's loss on a language of the grid relative to the
+    monolingual run of the same size and token budget (unique data only), evaluation by evaluation
+    (:func:`curve_gap`, keys lang and N), with ``C = 6 N tokens``. Empty when no Unimax run evaluates a grid
+    language."""
+    if unimax_rows.empty or grid_rows.empty:
+        return pd.DataFrame(columns=["lang", "N", "tokens", "reference_loss", "loss", "gap", "C"])
+    langs = [lang for lang in languages if lang in set(unimax_rows["eval_lang"])]
+    if not langs:
+        return pd.DataFrame(columns=["lang", "N", "tokens", "reference_loss", "loss", "gap", "C"])
+    budget = unimax_rows["tokens"].max()
+    mono = []
+    for lang in langs:
+        curve = observations(law_points(grid_rows, "curve", min_share=0.0), lang)
+        mono.append(curve[(curve["U"] == curve["U"].max())
+                          & (curve.groupby("run_id")["tokens"].transform("max") == budget)])
+    unimax = pd.concat([observations(unimax_rows, lang) for lang in langs])
+    gap = curve_gap(pd.concat(mono), unimax, keys=["lang", "N"])
+    return gap.assign(C=6 * gap["N"] * gap["tokens"])
