@@ -23,7 +23,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from atlas_core.analysis.matrix import matrix_pairs
+from atlas_core.analysis.matrix import double_entry_r, matrix_pairs
 from atlas_core.analysis.transfer import TRANSFER_KEYS, bts_table, transfer_matrix
 from atlas_core.errors import AtlasError, require_columns
 
@@ -171,11 +171,6 @@ def label_permutation_test(matrix: pd.DataFrame, languages: Mapping, attribute: 
     return pd.Series(out, dtype=object)
 
 
-def _double_entry_r(forward: np.ndarray, backward: np.ndarray) -> float:
-    """Pearson r over both orientations of each pair (the same whichever language is called A)."""
-    return float(np.corrcoef(np.r_[forward, backward], np.r_[backward, forward])[0, 1])
-
-
 def reciprocal_pairs(matrix: pd.DataFrame, languages: Mapping) -> pd.DataFrame:
     """One row per unordered pair {a, b} measured in both directions (a < b): a, b, a_to_b (score of source a on
     target b), b_to_a, and the pair's relation (see :func:`relation`)."""
@@ -198,7 +193,7 @@ def _reciprocity(table: pd.DataFrame) -> dict:
     if n < 3:
         out["note"] = f"{n} pair(s) measured both ways: need at least 3"
         return out
-    r = _double_entry_r(table["a_to_b"].to_numpy(), table["b_to_a"].to_numpy())
+    r = double_entry_r(table["a_to_b"].to_numpy(), table["b_to_a"].to_numpy())
     out["r"] = r
     if abs(r) < 1:
         t = r * np.sqrt((n - 2) / (1 - r * r))

@@ -38,4 +38,13 @@ def all_claims(tables: StudyTables) -> list[Claim]:
     return [claim for name in CHAPTERS for claim in import_module(name).claims(tables)]
 
 
-__all__ = ["CHAPTERS", "Claim", "Region", "StudyTables", "Verdict", "all_claims", "claims_table", "decide"]
+
+
+def summary_line(claims: list[Claim]) -> str:
+    """One line: how many claims, and how many of each verdict."""
+    counts = {v: sum(c.verdict is v for c in claims) for v in Verdict}
+    return f"{len(claims)} claims: " + ", ".join(f"{n} {v.value}" for v, n in counts.items() if n)
+
+
+__all__ = ["CHAPTERS", "Claim", "Region", "StudyTables", "Verdict", "all_claims", "claims_table", "decide",
+           "summary_line"]
