@@ -12,8 +12,8 @@ from atlas_core.findings import chapter2, chapter4, chapter5, chapter7
 from atlas_core.findings.evidence import mean_interval
 
 R, C, U = Verdict.REPRODUCED, Verdict.CONTRADICTED, Verdict.UNDECIDED
-LANGS = {"es": SimpleNamespace(family="Romance", script="Latin"), "pt": SimpleNamespace(family="Romance", script="Latin"),
-         "ru": SimpleNamespace(family="Slavic", script="Cyrillic"), "uk": SimpleNamespace(family="Slavic", script="Cyrillic")}
+ROMANCE, SLAVIC = SimpleNamespace(family="Romance", script="Latin"), SimpleNamespace(family="Slavic", script="Cyrillic")
+LANGS = {"es": ROMANCE, "pt": ROMANCE, "ru": SLAVIC, "uk": SLAVIC}
 PARTNERS = {"es": ("pt", "ru"), "ru": ("uk", "es")}  # (related, unrelated) per target
 SEEDS = range(5)
 
@@ -56,7 +56,7 @@ def test_chapter4_with_one_seed_names_what_is_needed() -> None:
     scores = transfer_scores(0.08, -0.02, 0.01, 0.05, 0.01)
     claims = chapter4.transfer_claims(scores[scores["seed"] == 0], LANGS)
     assert verdicts(claims) == [U, U, U]
-    assert all("no interval" in c.reason for c in claims)
+    assert all(c.reason.endswith("no interval: needs 5 seeds per pair, as the full profile trains") for c in claims)
 
 
 # ---- chapter 5 -----------------------------------------------------------------------------------------------
@@ -119,6 +119,11 @@ def test_chapter2_on_synthetic_fits(a_n, lam, tax, expected) -> None:
 def test_every_undecided_claim_says_what_would_decide_it() -> None:
     claims = chapter4.transfer_claims(transfer_scores(0.02, 0.0, 0.1, 0.25, 0.5), LANGS, seconds_per_seed=600.0)
     assert all("would decide it" in c.reason and "core-hours" in c.reason for c in claims)
+
+
+def test_replicates_without_spread_give_no_interval() -> None:
+    claim = chapter2.parallel_claim(pd.Series([0.5, 0.5, 0.5]))
+    assert claim.verdict is U and claim.reason.startswith("no spread over 3 languages, no interval")
 
 
 def test_mean_interval_is_students_t() -> None:

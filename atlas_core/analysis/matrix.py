@@ -40,6 +40,12 @@ def grouped_order(codes, languages: Mapping) -> list[str]:
     return sorted(codes, key=lambda code: (languages[code].family, languages[code].script, code))
 
 
+def square_scores(matrix: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    """The languages of a matrix (rows and columns) and its scores on them (NaN where unmeasured)."""
+    codes = list(dict.fromkeys([*matrix.index, *matrix.columns]))
+    return codes, matrix.reindex(index=codes, columns=codes).to_numpy(dtype=np.float64)
+
+
 def double_entry_r(forward: np.ndarray, backward: np.ndarray) -> float:
     """The reciprocity statistic: Pearson r between the scores a->b and b->a with each unordered pair entered in
     both orientations, so that the value does not depend on which language is called a."""

@@ -25,7 +25,7 @@ from atlas_core.findings.verdict import Claim, Region
 CHAPTER = 4
 EXPERIMENTS = ("transfer", "transfer_controls")  # the byte-level matrix of chapter 4
 CONTROLS = ("self", "null", "utf3")
-SEEDS = "the full profile: 5 seeds per pair"
+SEEDS = "5 seeds per pair, as the full profile trains"
 
 
 def per_seed(scores: pd.DataFrame, value: str) -> Estimate:
@@ -50,16 +50,17 @@ def transfer_claims(scores: pd.DataFrame, languages: Mapping[str, LanguageInfo],
     gap = related_gap(scores, languages)
     null = scores[scores["partner"] == "null"]
     utf3 = scores[scores["partner"] == "utf3"]
+    seeds = dict(replicates=SEEDS, seconds_per_replicate=seconds_per_seed)
     return [
-        judge(CHAPTER, "related languages transfer more than unrelated ones", "es<->pt 0.5, ru<->uk 0.3; most pairs < 0",
+        judge(CHAPTER, "related languages transfer more than unrelated ones",
+              "es<->pt 0.5, ru<->uk 0.3; most pairs < 0",
               per_seed(gap, "gap") if len(gap) else None, Region.above(0.0),
-              needs="partners of the target's family and of another family", seconds_per_replicate=seconds_per_seed),
+              needs="partners of the target's family and of another family", **seeds),
         judge(CHAPTER, "a partner that adds no gradient scores BTS 0", "0 (the scale's zero point)",
-              per_seed(null, "bts") if len(null) else None, Region.around(0.0, 0.1),
-              needs="the null control", seconds_per_replicate=seconds_per_seed),
+              per_seed(null, "bts") if len(null) else None, Region.around(0.0, 0.1), needs="the null control", **seeds),
         judge(CHAPTER, "a language-free partner (utf3) transfers nothing", "0 (only languages transfer)",
               per_seed(utf3, "bts_norm") if len(utf3) else None, Region.around(0.0, 0.25),
-              needs="the utf3, null and self controls", seconds_per_replicate=seconds_per_seed),
+              needs="the utf3, null and self controls", **seeds),
     ]
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from atlas_core.analysis import bts_table
-from atlas_core.analysis.transfer_stats import bts_over_horizon, linear_trends
+from atlas_core.analysis.transfer_scale import bts_over_horizon, linear_trends
 from atlas_core.errors import AtlasError
 from atlas_core.findings.chapter4 import CONTROLS, per_seed
 from atlas_core.findings.evidence import judge
@@ -28,6 +28,7 @@ CHAPTER = 5
 SCALE_EXPERIMENT = "transfer_scale"
 HORIZON_EXPERIMENTS = ("transfer", "transfer_controls", "transfer_scale")
 EARLIEST = 0.1  # the earliest reference horizon, a fraction of d_mono
+SEEDS = "two or more seeds per pair, as the full profile trains"
 
 
 def size_slopes(scores: pd.DataFrame) -> pd.DataFrame:
@@ -51,14 +52,14 @@ def early_gap(horizons: pd.DataFrame, languages: Mapping[str, LanguageInfo]) -> 
 
 def scale_claims(slopes: pd.DataFrame, gap: pd.DataFrame, seconds_per_seed: float | None = None) -> list[Claim]:
     """The chapter's claims on :func:`size_slopes` and :func:`early_gap` tables."""
+    seeds = dict(replicates=SEEDS, seconds_per_replicate=seconds_per_seed)
     return [
         judge(CHAPTER, "larger models transfer more (interference shrinks)", "+0.08 per billion parameters",
               per_seed(slopes, "slope") if len(slopes) else None, Region.above(0.0),
-              needs="language pairs with null controls at two or more model sizes",
-              seconds_per_replicate=seconds_per_seed),
+              needs="language pairs with null controls at two or more model sizes", **seeds),
         judge(CHAPTER, "transfer is set early (related > unrelated at 10% of d_mono)", "es-pt above en-zh throughout",
               per_seed(gap, "gap") if len(gap) else None, Region.above(0.0),
-              needs="related and unrelated partners along constant-rate curves", seconds_per_replicate=seconds_per_seed),
+              needs="related and unrelated partners along constant-rate curves", **seeds),
     ]
 
 

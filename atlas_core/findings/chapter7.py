@@ -26,7 +26,7 @@ from atlas_core.findings.verdict import Claim, Region
 
 CHAPTER = 7
 PAIRS = "(size, language) pairs"
-SIZES = "crossovers at three or more model sizes (the full profile's ladder)"
+SIZES = "crossovers at three or more model sizes"
 
 
 def law_estimate(table: pd.DataFrame) -> Estimate | None:

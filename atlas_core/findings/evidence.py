@@ -60,23 +60,26 @@ def bootstrap_interval(point: float, samples: Iterable[float], n: int, over: str
 
 
 def judge(chapter: int, claim: str, paper: str, estimate: Estimate | None, region: Region, *, needs: str,
-          seconds_per_replicate: float | None = None) -> Claim:
+          replicates: str = "", seconds_per_replicate: float | None = None) -> Claim:
     """The claim decided on ``estimate`` against the paper's ``region``.
 
-    ``needs`` names what the claim needs when this profile cannot measure it ("the full profile: 5 seeds");
+    ``needs`` names the runs that measure the claim at all (for a profile without them); ``replicates`` what gives
+    it an interval where the profile has one replicate ("5 seeds per pair, as the full profile trains");
     ``seconds_per_replicate``: the measured training cost of one more replicate, for the estimate of what would
     decide an undecided claim.
     """
     if estimate is None or estimate.n == 0 or not math.isfinite(estimate.value):
         return Claim(chapter, claim, paper, None, None, None, Verdict.NOT_MEASURED, f"not measured here: {needs}")
     if estimate.n < 2 or estimate.low == estimate.high:
+        why = (f"one of the {estimate.over} only" if estimate.n < 2 else f"no spread over {estimate.n} {estimate.over}")
         return Claim(chapter, claim, paper, estimate.value, estimate.low, estimate.high, Verdict.UNDECIDED,
-                     f"only {estimate.n} (of the {estimate.over}), no interval: {needs}")
+                     f"{why}, no interval: needs {replicates or 'two or more ' + estimate.over}")
     verdict = decide(estimate.low, estimate.high, region)
     where = {Verdict.REPRODUCED: "inside", Verdict.CONTRADICTED: "outside",
              Verdict.UNDECIDED: "across a boundary of"}[verdict]
-    reason = (f"95% interval over {estimate.n} {estimate.over} [{estimate.low:.3g}, {estimate.high:.3g}] lies {where} "
-              f"the paper's region {region.describe()}")
+    reason = (f"95% interval over {estimate.n} {estimate.over} [{estimate.low:.3g}, {estimate.high:.3g}] lies "
+              f"{where} the paper's region {region.describe()}")
     if verdict is Verdict.UNDECIDED:
-        reason += f"; {what_would_decide(estimate.value, estimate.half_width, estimate.n, estimate.over, region, seconds_per_replicate)}"
+        reason += "; " + what_would_decide(estimate.value, estimate.half_width, estimate.n, estimate.over, region,
+                                           seconds_per_replicate)
     return Claim(chapter, claim, paper, estimate.value, estimate.low, estimate.high, verdict, reason)

@@ -7,27 +7,12 @@ import pandas as pd
 import pytest
 
 from atlas_core.analysis import bts_table, matrix_pairs, summarize_transfer, symmetry
-from atlas_core.analysis.transfer_stats import (
-    RELATIONS,
-    above_control,
-    agreement,
-    bts_over_horizon,
-    confounded_factors,
-    control_summary,
-    factor_regression,
-    factor_tests,
-    heatmap_pairs,
-    label_permutation_test,
-    linear_trends,
-    matched_pairs,
-    rank_stability,
-    ranked_sources,
-    reciprocal_pairs,
-    relation_means,
-    settling_horizon,
-    symmetry_by_relation,
-    symmetry_test,
-)
+from atlas_core.analysis.transfer_agreement import agreement, matched_pairs, ranked_sources
+from atlas_core.analysis.transfer_controls import above_control, control_summary, heatmap_pairs
+from atlas_core.analysis.transfer_factors import (RELATIONS, confounded_factors, factor_regression, factor_tests,
+                                                  label_permutation_test, relation_means)
+from atlas_core.analysis.transfer_scale import bts_over_horizon, linear_trends, rank_stability, settling_horizon
+from atlas_core.analysis.transfer_symmetry import reciprocal_pairs, symmetry_by_relation, symmetry_test
 from atlas_core.errors import AtlasError
 
 
