@@ -12,7 +12,7 @@ from test_experiments_fake import FakeCatalog
 
 from atlas_core.errors import AtlasError
 from atlas_core.experiments import load_profile
-from atlas_core.experiments.inventory import (
+from atlas_core.book.inventory import (
     PAPER_TABLE_B1,
     language_table,
     ladder_table,

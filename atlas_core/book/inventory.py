@@ -1,5 +1,6 @@
-"""What a study is made of, as tables for the book's first chapter: the paper's Table B.1 beside a profile's plan,
-the languages and their text, the model ladder and the trainer's measured throughput.
+"""What a study is made of, as tables for the book's first chapter (presentation only: the runner never needs it): the
+paper's Table B.1 beside a profile's plan, the languages and their text, the model ladder and the trainer's measured
+throughput.
 
     table_b1(plan)                    our experiment inventory, one row per experiment, with the paper's counts
     language_table(langs)             code, name, script, family, bytes per split, the parallel test set's cost
@@ -15,9 +16,12 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from atlas_core.data import LANGUAGES, load_split, resolve_corpus
 from atlas_core.errors import AtlasError
-from atlas_core.published import PAPER_TABLE_B1
 from atlas_core.experiments.plan import Plan
+from atlas_core.experiments.runs import format_tokens
+from atlas_core.model import get_scale
+from atlas_core.published import PAPER_TABLE_B1
 from atlas_core.train.config import CONTROL_SOURCES
 
 # Our experiment kinds (atlas_core.experiments.kinds) and the paper's Table B.1 tag each one plays.
@@ -32,8 +36,6 @@ def _languages_of(mixtures: Iterable[dict[str, float]]) -> list[str]:
 
 
 def _tokens_label(tokens: Iterable[int]) -> str:
-    from atlas_core.experiments.runs import format_tokens
-
     values = sorted(set(tokens))
     return ", ".join(format_tokens(t) for t in values)
 
@@ -79,8 +81,6 @@ def language_table(langs: Iterable[str], reference: str = "en") -> pd.DataFrame:
     character, and the test set's bytes relative to ``reference``'s (the test split is verse-aligned, so this is
     what the same text costs in UTF-8 bytes: a byte-level model reads a Cyrillic verse as half again as long as an
     English one)."""
-    from atlas_core.data import LANGUAGES, load_split, resolve_corpus
-
     langs = list(langs)
     if not langs:
         raise AtlasError("language_table: no languages given")
@@ -101,8 +101,6 @@ def language_table(langs: Iterable[str], reference: str = "en") -> pd.DataFrame:
 
 def parallel_lines(langs: Iterable[str], line: int = 0) -> pd.Series:
     """Line ``line`` of the test split in each language (the same verse everywhere: the test set is parallel)."""
-    from atlas_core.data import resolve_corpus
-
     out = {}
     for code in langs:
         with open(resolve_corpus(code).path("test"), encoding="utf-8") as fh:
@@ -117,8 +115,6 @@ def ladder_table(scales: Iterable[str]) -> pd.DataFrame:
     """The model ladder at the byte vocabulary: shape, N (non-embedding, what the laws use), N with embeddings,
     training FLOPs per token, the benchmarked training tokens per second (one CPU thread) and the paper's
     6N FLOPs per token for comparison."""
-    from atlas_core.model import get_scale
-
     rows = []
     for name in scales:
         scale = get_scale(name)
