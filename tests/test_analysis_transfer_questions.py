@@ -8,7 +8,7 @@ import pytest
 
 from atlas_core.analysis import bts_table, matrix_pairs, summarize_transfer, symmetry
 from atlas_core.analysis.transfer_agreement import agreement, matched_pairs, ranked_sources
-from atlas_core.analysis.transfer_controls import above_control, control_summary, heatmap_pairs
+from atlas_core.analysis.transfer_controls import above_control, control_summary, heatmap_pairs, tokenizer_panels
 from atlas_core.analysis.transfer_factors import (RELATIONS, confounded_factors, factor_regression, factor_tests,
                                                   label_permutation_test, relation_means)
 from atlas_core.analysis.transfer_scale import bts_over_horizon, linear_trends, rank_stability, settling_horizon
@@ -189,6 +189,13 @@ def test_heatmap_pairs_name_languages_and_controls():
     assert by.loc["null", "source_name"] == "null control (zero point)" and by.loc["self", "same_script"] == "control"
     assert set(pairs["target_name"]) == {"A"} and set(pairs["target_script"]) == {"Latin"}
     assert not pairs.isna().any().any()
+
+
+def test_tokenizer_panels_stack_one_heatmap_per_tokenizer_under_renamed_targets():
+    summary = summarize_transfer(bts_table(transfer_rows({"null": 0.6, "self": 1.0, "b": 0.8, "c": 0.55})))
+    panels = tokenizer_panels({"bytes": summary, "spm": summary}, FOUR)
+    assert set(panels["target"]) == {"a (bytes)", "a (spm)"}
+    assert len(panels) == 2 * len(heatmap_pairs(summary, FOUR, "bts_norm_mean"))
 
 
 def test_control_summary_puts_each_targets_controls_beside_its_best_language():

@@ -49,7 +49,9 @@ def transfer_scores(related: float, unrelated: float, null_bts: float, utf3_norm
     (dict(related=0.02, unrelated=0.0, null_bts=0.1, utf3_norm=0.25, sd=0.5), [U, U, U]),
 ])
 def test_chapter4_on_synthetic_scores(case, expected) -> None:
-    assert verdicts(chapter4.transfer_claims(transfer_scores(**case), LANGS, seconds_per_seed=600.0)) == expected
+    scores = transfer_scores(**case)
+    assert verdicts(chapter4.transfer_claims(scores, LANGS, seconds_per_seed=600.0)) == expected
+    assert chapter4.subword_claim(scores).verdict is expected[2]  # the utf3 control, whatever the tokenizer
 
 
 def test_chapter4_with_one_seed_names_what_is_needed() -> None:

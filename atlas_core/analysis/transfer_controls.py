@@ -84,3 +84,12 @@ def above_control(table: pd.DataFrame, value: str = "bts", control: str = "null"
     out = table.merge(reference, on=keys, how="left", validate="many_to_one")
     out[f"{value}_above_{control}"] = out[value] - out.pop("_reference")
     return out
+
+
+def tokenizer_panels(summaries: Mapping[str, pd.DataFrame], languages: Mapping,
+                     value: str = "bts_norm_mean") -> pd.DataFrame:
+    """:func:`heatmap_pairs` of the same design under several tokenizers, stacked for one heatmap: each
+    ``summaries[name]`` (a :func:`summarize_transfer` table) gets its targets renamed "<target> (<name>)"."""
+    panels = [heatmap_pairs(table, languages, value) for table in summaries.values()]
+    return pd.concat([panel.assign(target=panel["target"] + f" ({name})") for name, panel in zip(summaries, panels)],
+                     ignore_index=True)

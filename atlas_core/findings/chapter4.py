@@ -8,7 +8,7 @@ the profile's targets first, so that one seed is one replicate):
 - a partner that adds no gradient scores 0 (the paper's zero point): the null control's raw BTS within +-0.1 of 0
   (the pilot's BTS seed sd is 0.03-0.09);
 - a language-free partner transfers nothing: the utf3 control's normalized BTS within +-0.25 of 0 (a quarter of
-  the null-to-self span).
+  the null-to-self span), at byte level and again with a shared subword vocabulary.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from atlas_core.findings.verdict import Claim, Region
 
 CHAPTER = 4
 EXPERIMENTS = ("transfer", "transfer_controls")  # the byte-level matrix of chapter 4
+SUBWORDS = "transfer_spm"  # the same design with a shared SentencePiece vocabulary
 CONTROLS = ("self", "null", "utf3")
 SEEDS = "5 seeds per pair, as the full profile trains"
 
@@ -64,13 +65,25 @@ def transfer_claims(scores: pd.DataFrame, languages: Mapping[str, LanguageInfo],
     ]
 
 
-def claims(tables: StudyTables) -> list[Claim]:
-    """Chapter 4's claims on the study's byte-level transfer matrix."""
-    rows = tables.experiment("bilingual", *EXPERIMENTS)
+def subword_claim(scores: pd.DataFrame, seconds_per_seed: float | None = None) -> Claim:
+    """The utf3 control with a shared subword vocabulary, on a per-seed :func:`bts_table` of that design."""
+    utf3 = scores[scores["partner"] == "utf3"] if len(scores) else scores
+    return judge(CHAPTER, "a language-free partner (utf3) transfers nothing, subword vocabulary",
+                 "0 (the paper uses a shared SentencePiece vocabulary)",
+                 per_seed(utf3, "bts_norm") if len(utf3) else None, Region.around(0.0, 0.25),
+                 needs="the utf3, null and self controls with a shared vocabulary", replicates=SEEDS,
+                 seconds_per_replicate=seconds_per_seed)
+
+
+def _scored(rows: pd.DataFrame) -> tuple[pd.DataFrame, float | None]:
+    """Per-seed scores of a design's runs (bits per byte) and the training seconds of one seed of it."""
     if rows.empty:
-        return transfer_claims(pd.DataFrame(columns=["seed", "target", "partner", "bts", "bts_norm",
-                                                     "delta_vs_null"]), tables.languages)
-    scores = bts_table(rows, loss="bpb")
-    seconds = run_seconds(rows)
-    seconds_per_seed = float(seconds.sum() / max(rows["seed"].nunique(), 1))
-    return transfer_claims(scores, tables.languages, seconds_per_seed)
+        return pd.DataFrame(columns=["seed", "target", "partner", "bts", "bts_norm", "delta_vs_null"]), None
+    return bts_table(rows, loss="bpb"), float(run_seconds(rows).sum() / rows["seed"].nunique())
+
+
+def claims(tables: StudyTables) -> list[Claim]:
+    """Chapter 4's claims on the study's byte-level transfer matrix and its subword twin."""
+    scores, seconds = _scored(tables.experiment("bilingual", *EXPERIMENTS))
+    subword_scores, subword_seconds = _scored(tables.experiment("bilingual", SUBWORDS))
+    return [*transfer_claims(scores, tables.languages, seconds), subword_claim(subword_scores, subword_seconds)]
