@@ -50,8 +50,10 @@ def early_gap(horizons: pd.DataFrame, languages: Mapping[str, LanguageInfo]) -> 
     return (means[True] - means[False]).rename("gap").dropna().reset_index()
 
 
-def scale_claims(slopes: pd.DataFrame, gap: pd.DataFrame, seconds_per_seed: float | None = None) -> list[Claim]:
-    """The chapter's claims on :func:`size_slopes` and :func:`early_gap` tables."""
+def scale_claims(slopes: pd.DataFrame, gap: pd.DataFrame, seconds_per_seed: float | None = None, *,
+                 horizon_problem: str = "") -> list[Claim]:
+    """The chapter's claims on :func:`size_slopes` and :func:`early_gap` tables; ``horizon_problem`` says why the
+    horizons could not be scored, if so."""
     seeds = dict(replicates=SEEDS, seconds_per_replicate=seconds_per_seed)
     return [
         judge(CHAPTER, "larger models transfer more (interference shrinks)", "+0.08 per billion parameters",
@@ -59,7 +61,7 @@ def scale_claims(slopes: pd.DataFrame, gap: pd.DataFrame, seconds_per_seed: floa
               needs="language pairs with null controls at two or more model sizes", **seeds),
         judge(CHAPTER, "transfer is set early (related > unrelated at 10% of d_mono)", "es-pt above en-zh throughout",
               per_seed(gap, "gap") if len(gap) else None, Region.above(0.0),
-              needs="related and unrelated partners along constant-rate curves", **seeds),
+              needs=horizon_problem or "related and unrelated partners along constant-rate curves", **seeds),
     ]
 
 
@@ -71,11 +73,11 @@ def claims(tables: StudyTables) -> list[Claim]:
         scores = bts_table(scale_rows, loss="bpb")
         slopes = size_slopes(scores.assign(N=scores["scale"].map(scale_rows.groupby("scale")["N"].first())))
     curves = tables.experiment("bilingual", *HORIZON_EXPERIMENTS)
-    gap = pd.DataFrame(columns=["seed", "gap"])
+    gap, problem = pd.DataFrame(columns=["seed", "gap"]), ""
     if not curves.empty:
         try:
             gap = early_gap(bts_over_horizon(curves, [EARLIEST, 1.0], loss="bpb"), tables.languages)
-        except AtlasError:
-            pass  # no target with both a monolingual reference and a partner: the claim is not measured
+        except AtlasError as err:  # e.g. the earliest horizon comes before the first evaluation
+            problem = str(err)
     seconds = float(run_seconds(curves).sum() / max(curves["seed"].nunique(), 1)) if not curves.empty else None
-    return scale_claims(slopes, gap, seconds)
+    return scale_claims(slopes, gap, seconds, horizon_problem=problem)
