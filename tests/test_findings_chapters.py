@@ -58,7 +58,8 @@ def test_chapter4_with_one_seed_names_what_is_needed() -> None:
     scores = transfer_scores(0.08, -0.02, 0.01, 0.05, 0.01)
     claims = chapter4.transfer_claims(scores[scores["seed"] == 0], LANGS)
     assert verdicts(claims) == [U, U, U]
-    assert all(c.reason.endswith("no interval: needs 5 seeds per pair, as the full profile trains") for c in claims)
+    assert all(c.reason == "no interval from one of the seeds only: needs 5 seeds per pair, as the full profile trains"
+               for c in claims)
 
 
 # ---- chapter 5 -----------------------------------------------------------------------------------------------
@@ -125,7 +126,14 @@ def test_every_undecided_claim_says_what_would_decide_it() -> None:
 
 def test_replicates_without_spread_give_no_interval() -> None:
     claim = chapter2.parallel_claim(pd.Series([0.5, 0.5, 0.5]))
-    assert claim.verdict is U and claim.reason.startswith("no spread over 3 languages, no interval")
+    assert claim.verdict is U and claim.reason.startswith("no interval from 3 languages: needs")
+
+
+def test_a_crossover_law_through_two_sizes_has_no_interval() -> None:
+    gaps, table = crossover_tables(first=0.1, last=-0.05, k=1.65, sd=0.0)
+    claims = chapter7.crossover_claims(gaps, table[(table["N"] <= 3e4) & (table["target"] == "es")])
+    assert claims[2].verdict is U and claims[2].reason == (
+        "no interval from 2 model sizes: needs crossovers at three or more model sizes")
 
 
 def test_mean_interval_is_students_t() -> None:

@@ -54,9 +54,9 @@ def crossover_claims(gaps: pd.DataFrame, table: pd.DataFrame, seconds_per_pair: 
               mean_interval(last, PAIRS) if len(last) else None, Region.below(0.0),
               needs="finetunes and runs from scratch", seconds_per_replicate=seconds_per_pair),
         judge(CHAPTER, "crossover compute C = c N^k", f"k = {paper_k}", k, Region.around(paper_k, 0.25),
-              needs=SIZES),
+              needs=SIZES, replicates=SIZES),
         judge(CHAPTER, "larger models cross later in tokens (k > 1)", "D_cross ~ N^0.65", k, Region.above(1.0),
-              needs=SIZES),
+              needs=SIZES, replicates=SIZES),
     ]
 
 

@@ -71,9 +71,9 @@ def judge(chapter: int, claim: str, paper: str, estimate: Estimate | None, regio
     if estimate is None or estimate.n == 0 or not math.isfinite(estimate.value):
         return Claim(chapter, claim, paper, None, None, None, Verdict.NOT_MEASURED, f"not measured here: {needs}")
     if estimate.n < 2 or estimate.low == estimate.high:
-        why = (f"one of the {estimate.over} only" if estimate.n < 2 else f"no spread over {estimate.n} {estimate.over}")
+        why = f"one of the {estimate.over} only" if estimate.n < 2 else f"{estimate.n} {estimate.over}"
         return Claim(chapter, claim, paper, estimate.value, estimate.low, estimate.high, Verdict.UNDECIDED,
-                     f"{why}, no interval: needs {replicates or 'two or more ' + estimate.over}")
+                     f"no interval from {why}: needs {replicates or 'two or more ' + estimate.over}")
     verdict = decide(estimate.low, estimate.high, region)
     where = {Verdict.REPRODUCED: "inside", Verdict.CONTRADICTED: "outside",
              Verdict.UNDECIDED: "across a boundary of"}[verdict]
