@@ -38,8 +38,6 @@ def all_claims(tables: StudyTables) -> list[Claim]:
     return [claim for name in CHAPTERS for claim in import_module(name).claims(tables)]
 
 
-
-
 def summary_line(claims: list[Claim]) -> str:
     """One line: how many claims, and how many of each verdict."""
     counts = {v: sum(c.verdict is v for c in claims) for v in Verdict}
