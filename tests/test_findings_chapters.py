@@ -31,11 +31,12 @@ def transfer_scores(related: float, unrelated: float, null_bts: float, utf3_norm
     rows = []
     for target, (rel, unrel) in PARTNERS.items():
         for seed in SEEDS:
-            rows += [dict(target=target, partner=rel, delta_vs_null=-related),
+            rows += [dict(target=target, partner="rand", delta_vs_null=-1.0),  # a control, never a language
+                     dict(target=target, partner=rel, delta_vs_null=-related),
                      dict(target=target, partner=unrel, delta_vs_null=-unrelated),
                      dict(target=target, partner="null", bts=null_bts, delta_vs_null=0.0),
                      dict(target=target, partner="utf3", bts_norm=utf3_norm)]
-            for row in rows[-4:]:
+            for row in rows[-5:]:
                 row["seed"] = seed
     table = pd.DataFrame(rows).reindex(columns=["target", "partner", "seed", "bts", "bts_norm", "delta_vs_null"])
     for seed, column in enumerate(("bts", "bts_norm", "delta_vs_null")):

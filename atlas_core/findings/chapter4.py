@@ -18,6 +18,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from atlas_core.analysis import bts_table
+from atlas_core.analysis.transfer_controls import CONTROL_NAMES
 from atlas_core.findings.evidence import Estimate, judge, mean_interval
 from atlas_core.findings.tables import LanguageInfo, StudyTables, run_seconds
 from atlas_core.findings.verdict import Claim, Region
@@ -25,7 +26,7 @@ from atlas_core.findings.verdict import Claim, Region
 CHAPTER = 4
 EXPERIMENTS = ("transfer", "transfer_controls")  # the byte-level matrix of chapter 4
 SUBWORDS = "transfer_spm"  # the same design with a shared SentencePiece vocabulary
-CONTROLS = ("self", "null", "utf3")
+CONTROLS = tuple(CONTROL_NAMES)  # partners that are not languages
 SEEDS = "5 seeds per pair, as the full profile trains"
 
 
