@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from atlas_core.analysis import bts_table, matrix_pairs, summarize_transfer, symmetry
-from atlas_core.analysis.transfer_agreement import agreement, matched_pairs, ranked_sources
+from atlas_core.analysis.transfer_agreement import agreement, matched_pairs, ranked_sources, same_block, source_orders
 from atlas_core.analysis.transfer_controls import above_control, control_summary, heatmap_pairs, tokenizer_panels
 from atlas_core.analysis.transfer_factors import (RELATIONS, confounded_factors, factor_regression, factor_tests,
                                                   label_permutation_test, relation_means)
@@ -161,6 +161,15 @@ def test_ranked_sources_orders_each_targets_sources():
     a = ranked[ranked["target"] == "a"]
     assert list(a["rank"]) == [1, 2, 3] and a.iloc[0]["source"] == "b"
     assert a["score"].is_monotonic_decreasing
+
+
+def test_source_orders_and_the_papers_block_on_our_languages():
+    matrix = additive_matrix(FOUR)
+    ours = matrix.loc[["b", "a"], ["c", "a", "b"]]
+    block = same_block(matrix, ours)
+    assert list(block.index) == ["b", "a"] and list(block.columns) == ["c", "a", "b"]
+    orders = source_orders({"ours": ours, "again": block})
+    assert orders.loc["a", "ours"] == orders.loc["a", "again"] == "b > c"
 
 
 D_MONO = 1e6

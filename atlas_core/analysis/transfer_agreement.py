@@ -4,11 +4,14 @@ target's sources ranked.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from atlas_core.errors import require_columns
+
 
 def matched_pairs(ours: pd.DataFrame, theirs: pd.DataFrame, names: tuple[str, str] = ("ours", "paper")) -> pd.DataFrame:
     """Ordered off-diagonal pairs measured in both matrices: source, target and the two scores (columns ``names``)."""
@@ -49,3 +52,15 @@ def ranked_sources(matrix: pd.DataFrame) -> pd.DataFrame:
     long = long.sort_values(["target", "score"], ascending=[True, False], kind="stable")
     long["rank"] = long.groupby("target").cumcount() + 1
     return long[["target", "rank", "source", "score"]].reset_index(drop=True)
+
+
+def same_block(matrix: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
+    """``matrix`` restricted to the targets and sources of ``like`` that it has (the paper's scores on our
+    languages), in ``like``'s order."""
+    return matrix.loc[[t for t in like.index if t in matrix.index], [s for s in like.columns if s in matrix.columns]]
+
+
+def source_orders(matrices: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Each target's sources from best to worst ("pt > it > ru"), one column per named matrix."""
+    return pd.DataFrame({name: ranked_sources(m).groupby("target")["source"].agg(" > ".join)
+                         for name, m in matrices.items()})

@@ -22,7 +22,6 @@ from atlas_core.analysis.matrix import square_scores
 from atlas_core.errors import AtlasError, require_columns
 
 FACTORS = ("same_script", "same_family")
-# The partners a bilingual experiment may add per target that are not languages (atlas_core.experiments.kinds).
 RELATIONS = ("same family and script", "same script only", "same family only", "different family and script")
 MIN_CLUSTERS = 5  # fewer languages per side than this: no cluster-robust standard errors
 EXACT_MAX_LANGUAGES = 8  # up to this many languages, label permutations are enumerated exactly

@@ -13,6 +13,7 @@ from scipy import stats
 from atlas_core.analysis.transfer import TRANSFER_KEYS, bts_table
 from atlas_core.errors import AtlasError, require_columns
 
+
 def bts_over_horizon(curves: pd.DataFrame, fractions: Sequence[float], **options) -> pd.DataFrame:
     """:func:`~atlas_core.analysis.transfer.bts_table` at several reference horizons, each a fraction of the
     monolingual run's length (its last evaluation): ``horizon`` (the fraction) is added to every row.

@@ -14,6 +14,7 @@ from scipy import stats
 from atlas_core.analysis.matrix import double_entry_r, square_scores
 from atlas_core.analysis.transfer_factors import FACTORS, RELATIONS, relation
 
+
 def reciprocal_pairs(matrix: pd.DataFrame, languages: Mapping) -> pd.DataFrame:
     """One row per unordered pair {a, b} measured in both directions (a < b): a, b, a_to_b (score of source a on
     target b), b_to_a, and the pair's relation (see :func:`relation`)."""
