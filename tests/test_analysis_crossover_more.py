@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atlas_core.analysis.crossover import crossover_gaps, crossover_law, crossover_table
+from atlas_core.analysis.crossover import crossover_gaps, crossover_law, crossover_table, law_line
 from atlas_core.errors import AtlasError
 
 TOKENS = np.geomspace(1e4, 1e7, 16)
@@ -48,6 +48,10 @@ def test_crossover_law_recovers_a_power_law_and_its_slope_error():
     assert law["k_se"] == pytest.approx(0.0, abs=1e-6)
     noisy = table.assign(C_cross=table["C_cross"] * np.exp([0.1, -0.1] * 4 + [0.0]))
     assert crossover_law(noisy)["k_se"] > 0.01
+    line, points = law_line(law, table)
+    np.testing.assert_allclose(line["C"], 6e3 * line["N"] ** 1.6, rtol=1e-5)  # the law, drawn
+    assert line["N"].min() == pytest.approx(1e4 / 1.5) and line["N"].max() == pytest.approx(1e5 * 1.5)
+    assert len(points) == 8 and set(points["series"]) == {"es crossovers", "ru crossovers"}
 
 
 def test_crossover_law_needs_two_sizes_that_crossed():

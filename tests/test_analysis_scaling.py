@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,10 +16,15 @@ from atlas_core.analysis.scaling import (
     frontier_gap,
     law_points,
     parameter_table,
+    pool_trajectories,
+    regime_laws,
     repetition_gap,
     repetition_table,
+    repetition_vs_law,
     saturation_curves,
+    saturation_rates,
     trajectories,
+    unimax_tax,
 )
 from atlas_core.errors import AtlasError
 from atlas_core.fit import fit_law
@@ -174,3 +181,48 @@ def test_repetition_gap_pairs_the_longest_runs_of_the_two_pools():
     assert gap["epochs"].max() == pytest.approx(100.0)
     with pytest.raises(AtlasError, match="exactly two unique-token pools"):
         repetition_gap(curves[curves["U"] == 1e6])
+
+
+def _two_pools() -> pd.DataFrame:
+    def run(run_id, U, factor):
+        tokens = np.geomspace(1e4, 1e6, 5)
+        return pd.DataFrame({"run_id": run_id, "N": 10, "U": U, "tokens": tokens,
+                             "loss": factor * (3.0 - 0.1 * np.log10(tokens))})
+    return pd.concat([run("unique", 1e6, 1.0), run("capped", 1e4, 1.1)])
+
+
+def test_repetition_vs_law_adds_the_laws_prediction_at_the_measured_points():
+    seen = []
+
+    def predict(frame):
+        seen.append(frame["U"].iloc[0])
+        return np.where(np.isinf(frame["U"]), 2.0, 2.5)  # the capped pool costs 25% in this law
+
+    both = repetition_vs_law(_two_pools(), SimpleNamespace(predict=predict)).set_index("curve")
+    np.testing.assert_allclose(both.loc["measured, N=10", "gap"], 0.1)
+    np.testing.assert_allclose(both.loc["ATLAS fit, N=10", "gap"], 0.25)
+    assert seen == [1e4, np.inf]  # the small pool, then unique data
+    assert set(repetition_vs_law(_two_pools(), "no fit: too few runs")["curve"]) == {"measured, N=10"}
+
+
+def test_saturation_rates_read_dcsl_as_one_over_r_d_and_skip_failed_fits():
+    atlas = {"es": SimpleNamespace(params={"lambda": 0.2}), "sw": "no fit"}
+    dcsl = {"es": SimpleNamespace(params={"R_D": 4.0}), "sw": SimpleNamespace(params={"R_D": 0.0})}
+    rates = saturation_rates(atlas, dcsl)
+    assert rates["ours, ATLAS (es)"] == 0.2 and rates["ours, DCSL (es)"] == 0.25
+    assert rates["Muennighoff et al. (C4): 1/R*_D"] == pytest.approx(1 / 15.388, rel=1e-3)
+    assert not [k for k in rates if "sw" in k]
+
+
+def test_pool_trajectories_bend_only_for_capped_languages():
+    fit = SimpleNamespace(params=CHINCHILLA_LIKE | {"lambda": 0.3})
+    paths = pool_trajectories({"es": fit, "sw": fit, "ru": "no fit"}, {"sw": 1e6}, [1e15, 1e17])
+    assert set(paths["lang"]) == {"es, unique data", "sw, unique data", "sw, 1000K unique"}
+    last = paths[paths["C"] == 1e17].set_index("lang")["tokens_per_param"]
+    assert last["sw, 1000K unique"] < last["sw, unique data"] == pytest.approx(last["es, unique data"])
+    assert pool_trajectories({"ru": "no fit"}, {}, [1e15]).empty
+
+
+def test_regime_laws_and_unimax_tax_without_unimax_runs_are_empty():
+    assert regime_laws(pd.DataFrame(), {}).empty
+    assert unimax_tax(pd.DataFrame(), pd.DataFrame(), ["es"]).empty

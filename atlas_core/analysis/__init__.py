@@ -8,8 +8,11 @@ Pure math on pandas DataFrames: nothing here imports torch, the model, the train
 - :mod:`~atlas_core.analysis.crossover`: pretrain-vs-finetune crossover tokens and compute;
 - :mod:`~atlas_core.analysis.observations`: the observations table the law fitters consume;
 - :mod:`~atlas_core.analysis.matrix`: script / family groups, symmetry and top sources of a transfer matrix;
-- :mod:`~atlas_core.analysis.transfer_stats`: tests of script and family effects, symmetry, agreement with the
-  paper's matrix, transfer over model size and reference horizon (chapters 4-5);
+- :mod:`~atlas_core.analysis.transfer_factors`: does sharing a script or a family raise transfer (chapter 4);
+- :mod:`~atlas_core.analysis.transfer_symmetry`: is transfer reciprocal (chapter 4);
+- :mod:`~atlas_core.analysis.transfer_agreement`: do our scores agree with the paper's matrix (chapter 4);
+- :mod:`~atlas_core.analysis.transfer_controls`: scores against the null, self and language-free controls (4-5);
+- :mod:`~atlas_core.analysis.transfer_scale`: transfer over model size and reference horizon (chapter 5);
 - :mod:`~atlas_core.analysis.scaling`: per-language laws, repetition, compute-optimal trajectories and the
   multilingual compute tax (chapter 2);
 - :mod:`~atlas_core.analysis.law_comparison`: the paper's Table 1: held-out R² of every law on every split (chapter 3);
@@ -28,6 +31,7 @@ from atlas_core.analysis.transfer import bts, bts_table, summarize_transfer, tra
 
 __all__ = [
     "NotReachedError", "bts", "bts_table", "crossover_compute", "crossover_table", "fas", "finetune_crossover",
-    "finetune_features", "finetune_scores", "group_means", "grouped_order", "isotonic_decreasing", "loss_at", "matrix_pairs", "monotone", "observations",
+    "finetune_features", "finetune_scores", "group_means", "grouped_order", "isotonic_decreasing", "loss_at",
+    "matrix_pairs", "monotone", "observations",
     "summarize_transfer", "symmetry", "tokens_to_reach", "top_source_counts", "transfer_matrix",
 ]

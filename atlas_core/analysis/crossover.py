@@ -9,7 +9,7 @@ Where the curves do not cross within the budget, :func:`crossover_gaps` says by 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -122,3 +122,13 @@ def crossover_law(table: pd.DataFrame) -> dict[str, float]:
                          f"{crossed['N'].nunique()} (sizes that crossed: {sorted(crossed['scale'].unique())})")
     law = fit_crossover_law(crossed["N"].to_numpy(float), crossed["C_cross"].to_numpy(float))
     return law | {"n_points": len(crossed), "n_sizes": int(crossed["N"].nunique())}
+
+
+def law_line(law: Mapping[str, float], table: pd.DataFrame, n_points: int = 30) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A :func:`crossover_law` drawn over the sizes that crossed (1.5x wider each way; series "fitted c N^k") and
+    those crossovers as points (series "<target> crossovers"), both with columns N, C and series."""
+    crossed = table[np.isfinite(table["C_cross"])]
+    sizes = np.geomspace(crossed["N"].min() / 1.5, crossed["N"].max() * 1.5, n_points)
+    line = pd.DataFrame({"N": sizes, "C": law["c"] * sizes ** law["k"], "series": "fitted c N^k"})
+    points = crossed.assign(C=crossed["C_cross"], series=crossed["target"] + " crossovers")[["N", "C", "series"]]
+    return line, points.reset_index(drop=True)

@@ -40,19 +40,27 @@ def grouped_order(codes, languages: Mapping) -> list[str]:
     return sorted(codes, key=lambda code: (languages[code].family, languages[code].script, code))
 
 
-def symmetry(matrix: pd.DataFrame) -> float:
-    """Pearson r between the scores s->t and t->s over every ordered off-diagonal pair measured both ways.
+def square_scores(matrix: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    """The languages of a matrix (rows and columns) and its scores on them (NaN where unmeasured)."""
+    codes = list(dict.fromkeys([*matrix.index, *matrix.columns]))
+    return codes, matrix.reindex(index=codes, columns=codes).to_numpy(dtype=np.float64)
 
-    Each unordered pair enters twice (once per direction), so the value does not depend on which language is
-    called A and which B. The paper reports r = -0.11 (no reciprocity).
-    """
+
+def double_entry_r(forward: np.ndarray, backward: np.ndarray) -> float:
+    """The reciprocity statistic: Pearson r between the scores a->b and b->a with each unordered pair entered in
+    both orientations, so that the value does not depend on which language is called a."""
+    return float(np.corrcoef(np.r_[forward, backward], np.r_[backward, forward])[0, 1])
+
+
+def symmetry(matrix: pd.DataFrame) -> float:
+    """:func:`double_entry_r` over every off-diagonal pair measured in both directions. The paper reports
+    r = -0.11 (no reciprocity)."""
     common = [code for code in matrix.index if code in matrix.columns]
     square = matrix.loc[common, common].to_numpy(dtype=np.float64)
-    forward, backward = square, square.T
-    keep = ~np.eye(len(common), dtype=bool) & np.isfinite(forward) & np.isfinite(backward)
-    if keep.sum() < 3:
+    upper = np.triu(np.ones_like(square, dtype=bool), k=1) & np.isfinite(square) & np.isfinite(square.T)
+    if 2 * upper.sum() < 3:
         raise AtlasError("symmetry: fewer than 3 pairs measured in both directions")
-    return float(np.corrcoef(forward[keep], backward[keep])[0, 1])
+    return double_entry_r(square[upper], square.T[upper])
 
 
 def group_means(pairs: pd.DataFrame) -> pd.DataFrame:

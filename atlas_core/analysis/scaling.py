@@ -13,6 +13,11 @@ trajectories and the compute-efficiency tax of multilingual training.
     curve_gap(reference, other, keys)         the same measured on runs: two curves at equal tokens
     anytime_excess(curves)                    how far the points before a run's decay sit above decayed runs
     repetition_gap(curves)                    a language's loss with a small unique pool over a large one
+    repetition_vs_law(curves, fit)            the same, beside what a fitted monolingual ATLAS law predicts
+    saturation_rates(atlas, dcsl)             lambda of every fit, with Muennighoff et al.'s C4 value
+    pool_trajectories(fits, caps, budgets)    trajectories with unique data and with a capped unique pool
+    unimax_tax(grid_rows, unimax_rows, langs) the measured tax: Unimax runs over monolingual ones, equal compute
+    regime_laws(unimax_rows, unique_curves)   CSL per language in the Unimax and monolingual regimes
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from atlas_core import published
 from atlas_core.analysis.curves import as_curve
+from atlas_core.analysis.observations import observations
 from atlas_core.errors import AtlasError, require_columns
 from atlas_core.fit import FitResult, fit_law
-from atlas_core.laws import Law, loss_on_frontier, optimal_allocation, saturation
+from atlas_core.laws import Atlas, Chinchilla, Law, loss_on_frontier, optimal_allocation, saturation
 
 EXPONENTS = ("alpha", "beta", "a_N")
 POINTS = ("final", "curve")
@@ -237,3 +244,81 @@ def repetition_gap(curves: pd.DataFrame) -> pd.DataFrame:
     gap = curve_gap(longest[longest["U"] == pools[1]], longest[longest["U"] == pools[0]], keys=["N"])
     gap.insert(2, "epochs", gap["tokens"] / pools[0])
     return gap
+
+
+def unimax_tax(grid_rows: pd.DataFrame, unimax_rows: pd.DataFrame, languages: Sequence[str]) -> pd.DataFrame:
+    """The measured compute-efficiency tax: each Unimax run's loss on a language of the grid relative to the
+    monolingual run of the same size and token budget (unique data only), evaluation by evaluation
+    (:func:`curve_gap`, keys lang and N), with ``C = 6 N tokens``. Empty when no Unimax run evaluates a grid
+    language."""
+    if unimax_rows.empty or grid_rows.empty:
+        return pd.DataFrame(columns=["lang", "N", "tokens", "reference_loss", "loss", "gap", "C"])
+    langs = [lang for lang in languages if lang in set(unimax_rows["eval_lang"])]
+    if not langs:
+        return pd.DataFrame(columns=["lang", "N", "tokens", "reference_loss", "loss", "gap", "C"])
+    budget = unimax_rows["tokens"].max()
+    mono = []
+    for lang in langs:
+        curve = observations(law_points(grid_rows, "curve", min_share=0.0), lang)
+        mono.append(curve[(curve["U"] == curve["U"].max())
+                          & (curve.groupby("run_id")["tokens"].transform("max") == budget)])
+    unimax = pd.concat([observations(unimax_rows, lang) for lang in langs])
+    gap = curve_gap(pd.concat(mono), unimax, keys=["lang", "N"])
+    return gap.assign(C=6 * gap["N"] * gap["tokens"])
+
+
+def repetition_vs_law(curves: pd.DataFrame, fit: FitResult | str) -> pd.DataFrame:
+    """:func:`repetition_gap` (curves "measured, N=..."), and where ``fit`` is a fitted monolingual ATLAS law (not
+    the reason it failed), the same ratio that law predicts at the same points, L(N, S(D; U)) / L(N, D) - 1 with U
+    the small pool (curves "ATLAS fit, N=...")."""
+    gap = repetition_gap(curves).assign(curve=lambda t: "measured, N=" + t["N"].astype(str))
+    if isinstance(fit, str):
+        return gap
+    frame = gap.assign(D=gap["tokens"], U=curves["U"].min())
+    predicted = fit.predict(frame) / fit.predict(frame.assign(U=np.inf)) - 1
+    fitted = gap.assign(gap=np.asarray(predicted), curve="ATLAS fit, N=" + gap["N"].astype(str))
+    return pd.concat([gap, fitted], ignore_index=True)
+
+
+def saturation_rates(atlas: Mapping[str, FitResult | str], dcsl: Mapping[str, FitResult | str]) -> dict[str, float]:
+    """The saturation rate lambda by label: Muennighoff et al.'s C4 fit (1 / R*_D), then per language the
+    monolingual ATLAS fit's lambda and the DCSL fit's 1 / R_D (fits that failed or ran to 0 are left out)."""
+    rates = {"Muennighoff et al. (C4): 1/R*_D": 1 / published.DATABLATIONS["params"]["R_D"]}
+    for lang in atlas:
+        for name, fit, key in (("ATLAS", atlas[lang], "lambda"), ("DCSL", dcsl.get(lang, "no fit"), "R_D")):
+            if not isinstance(fit, str) and fit.params[key] > 0:
+                rates[f"ours, {name} ({lang})"] = fit.params[key] if key == "lambda" else 1 / fit.params[key]
+    return rates
+
+
+def pool_trajectories(fits: Mapping[str, FitResult | str], caps: Mapping[str, float],
+                      budgets: Sequence[float]) -> pd.DataFrame:
+    """Compute-optimal trajectories (:func:`trajectories`) of each language's monolingual ATLAS fit with unique
+    data (lang "<lang>, unique data") and, for the languages in ``caps``, with that many unique tokens
+    (lang "<lang>, <U/1000>K unique"). Failed fits are skipped; empty when none is left."""
+    paths = []
+    for lang, fit in fits.items():
+        if isinstance(fit, str):
+            continue
+        pools = {f"{lang}, unique data": np.inf}
+        if lang in caps:
+            pools[f"{lang}, {caps[lang] / 1e3:.0f}K unique"] = float(caps[lang])
+        paths += [trajectories(Atlas(), {label: fit.params}, budgets, columns={label: {"U": U}})
+                  for label, U in pools.items()]
+    return pd.concat(paths, ignore_index=True) if paths else pd.DataFrame()
+
+
+def regime_laws(unimax_rows: pd.DataFrame, unique_curves: Mapping[str, pd.DataFrame], **fit_kwargs) -> pd.DataFrame:
+    """CSL fitted per language along the runs of two training regimes, as a :func:`parameter_table` with column
+    ``regime``: "Unimax" (the Unimax runs' loss on the language against *all* their training tokens) and
+    "monolingual" (``unique_curves[lang]``: the language's own runs on unique data). ``fit_kwargs`` go to every fit."""
+    tables = {}
+    for lang, mono in unique_curves.items():
+        unimax = observations(law_points(unimax_rows, "curve"), lang)
+        tables[("Unimax", lang)] = unimax.assign(D=unimax["D_total"])
+        tables[("monolingual", lang)] = mono
+    if not tables:
+        return pd.DataFrame(columns=["regime", "lang"])
+    fits = {key: fit_per_language({key[0]: (Chinchilla(), {})}, {key[1]: table}, **fit_kwargs)[key]
+            for key, table in tables.items()}
+    return parameter_table(fits).rename(columns={"law": "regime"})

@@ -243,3 +243,18 @@ def distributions(samples: pd.DataFrame, *, references: pd.DataFrame, bins: int 
         .encode(x="value:Q", color=alt.Color("source:N"), tooltip=["source", alt.Tooltip("value:Q", format=".4~g")])
     )
     return histogram + rules
+
+
+def verdict_counts(claims: pd.DataFrame) -> alt.Chart:
+    """Claims per chapter, stacked by verdict (a ``claims_table``); hover for the count."""
+    _require(claims, ["chapter", "verdict"], "verdict_counts")
+    counts = claims.groupby(["chapter", "verdict"], as_index=False).size()
+    highlight = _legend_highlight("verdict")
+    return (
+        alt.Chart(counts, width=WIDTH, height=HEIGHT)
+        .mark_bar()
+        .encode(x=alt.X("chapter:O", title="chapter"), y=alt.Y("size:Q", title="claims"),
+                color=alt.Color("verdict:N"), opacity=alt.condition(highlight, alt.value(1.0), alt.value(0.2)),
+                tooltip=["chapter", "verdict", "size"])
+        .add_params(highlight)
+    )

@@ -12,13 +12,14 @@ from test_experiments_fake import FakeCatalog
 
 from atlas_core.errors import AtlasError
 from atlas_core.experiments import load_profile
-from atlas_core.experiments.inventory import (
+from atlas_core.book.inventory import (
     PAPER_TABLE_B1,
     language_table,
     ladder_table,
     measured_throughput,
     parallel_lines,
     plan_languages,
+    setup_comparison,
     table_b1,
 )
 from atlas_core.experiments.plan import build_plan
@@ -81,6 +82,7 @@ def test_ladder_table_counts_parameters_and_flops():
     table = ladder_table(["10k", "100k"])
     assert table.loc["100k", "N"] == 100_096  # the pilot's d64 L2
     assert (table["N_total"] > table["N"]).all() and (table["flops_per_token"] > table["six_N"]).all()
+    np.testing.assert_allclose(table["flops_vs_6N"], table["flops_per_token"] / (6 * table["N"]))
     with pytest.raises(AtlasError, match="unknown model scale"):
         ladder_table(["huge"])
 
@@ -97,3 +99,13 @@ def test_measured_throughput_per_scale():
     with pytest.raises(AtlasError, match="no finished run"):
         measured_throughput(rows.assign(wall_s=0.0))
     assert np.isfinite(table.to_numpy(dtype=float)).all()
+
+
+def test_setup_comparison_puts_the_papers_setup_beside_the_plan(plan):
+    languages = pd.DataFrame({"test_lines": 1000}, index=["es", "pt", "ru", "sw"])
+    table = setup_comparison(plan, table_b1(plan), ladder_table(["10k", "25k"]), languages)
+    assert table.loc["experiments (runs)", "ours"] == str(len(plan.runs))
+    assert table.loc["kinds of experiment (Table B.1 tags)", "verdict"] == "partly"  # no capacity, no finetunes
+    assert table.loc["languages trained / evaluated", "ours"] == "4 / 4"
+    assert table.loc["model sizes", "verdict"] == "not reproduced"
+    assert set(table["verdict"]) <= {"reproduced", "partly", "not reproduced"}

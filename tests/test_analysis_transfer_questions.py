@@ -7,27 +7,12 @@ import pandas as pd
 import pytest
 
 from atlas_core.analysis import bts_table, matrix_pairs, summarize_transfer, symmetry
-from atlas_core.analysis.transfer_stats import (
-    RELATIONS,
-    above_control,
-    agreement,
-    bts_over_horizon,
-    confounded_factors,
-    control_summary,
-    factor_regression,
-    factor_tests,
-    heatmap_pairs,
-    label_permutation_test,
-    linear_trends,
-    matched_pairs,
-    rank_stability,
-    ranked_sources,
-    reciprocal_pairs,
-    relation_means,
-    settling_horizon,
-    symmetry_by_relation,
-    symmetry_test,
-)
+from atlas_core.analysis.transfer_agreement import agreement, matched_pairs, ranked_sources, same_block, source_orders
+from atlas_core.analysis.transfer_controls import above_control, control_summary, heatmap_pairs, tokenizer_panels
+from atlas_core.analysis.transfer_factors import (RELATIONS, confounded_factors, factor_regression, factor_tests,
+                                                  label_permutation_test, relation_means)
+from atlas_core.analysis.transfer_scale import bts_over_horizon, linear_trends, rank_stability, settling_horizon
+from atlas_core.analysis.transfer_symmetry import reciprocal_pairs, symmetry_by_relation, symmetry_test
 from atlas_core.errors import AtlasError
 
 
@@ -178,6 +163,15 @@ def test_ranked_sources_orders_each_targets_sources():
     assert a["score"].is_monotonic_decreasing
 
 
+def test_source_orders_and_the_papers_block_on_our_languages():
+    matrix = additive_matrix(FOUR)
+    ours = matrix.loc[["b", "a"], ["c", "a", "b"]]
+    block = same_block(matrix, ours)
+    assert list(block.index) == ["b", "a"] and list(block.columns) == ["c", "a", "b"]
+    orders = source_orders({"ours": ours, "again": block})
+    assert orders.loc["a", "ours"] == orders.loc["a", "again"] == "b > c"
+
+
 D_MONO = 1e6
 
 
@@ -204,6 +198,13 @@ def test_heatmap_pairs_name_languages_and_controls():
     assert by.loc["null", "source_name"] == "null control (zero point)" and by.loc["self", "same_script"] == "control"
     assert set(pairs["target_name"]) == {"A"} and set(pairs["target_script"]) == {"Latin"}
     assert not pairs.isna().any().any()
+
+
+def test_tokenizer_panels_stack_one_heatmap_per_tokenizer_under_renamed_targets():
+    summary = summarize_transfer(bts_table(transfer_rows({"null": 0.6, "self": 1.0, "b": 0.8, "c": 0.55})))
+    panels = tokenizer_panels({"bytes": summary, "spm": summary}, FOUR)
+    assert set(panels["target"]) == {"a (bytes)", "a (spm)"}
+    assert len(panels) == 2 * len(heatmap_pairs(summary, FOUR, "bts_norm_mean"))
 
 
 def test_control_summary_puts_each_targets_controls_beside_its_best_language():

@@ -1,0 +1,149 @@
+"""Every chapter's claims on synthetic tables whose answer is known: one that reproduces the paper, one that
+contradicts it with a resolved interval, one too noisy to decide."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from atlas_core.findings import CHAPTERS, StudyTables, Verdict, all_claims
+from atlas_core.findings import chapter2, chapter4, chapter5, chapter7
+from atlas_core.findings.evidence import mean_interval
+
+R, C, U = Verdict.REPRODUCED, Verdict.CONTRADICTED, Verdict.UNDECIDED
+ROMANCE, SLAVIC = SimpleNamespace(family="Romance", script="Latin"), SimpleNamespace(family="Slavic", script="Cyrillic")
+LANGS = {"es": ROMANCE, "pt": ROMANCE, "ru": SLAVIC, "uk": SLAVIC}
+PARTNERS = {"es": ("pt", "ru"), "ru": ("uk", "es")}  # (related, unrelated) per target
+SEEDS = range(5)
+
+
+def noise(scale: float, size: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(0.0, scale, size)
+
+
+def verdicts(claims) -> list[Verdict]:
+    return [c.verdict for c in claims]
+
+
+# ---- chapter 4 -----------------------------------------------------------------------------------------------
+def transfer_scores(related: float, unrelated: float, null_bts: float, utf3_norm: float, sd: float) -> pd.DataFrame:
+    rows = []
+    for target, (rel, unrel) in PARTNERS.items():
+        for seed in SEEDS:
+            rows += [dict(target=target, partner="rand", delta_vs_null=-1.0),  # a control, never a language
+                     dict(target=target, partner=rel, delta_vs_null=-related),
+                     dict(target=target, partner=unrel, delta_vs_null=-unrelated),
+                     dict(target=target, partner="null", bts=null_bts, delta_vs_null=0.0),
+                     dict(target=target, partner="utf3", bts_norm=utf3_norm)]
+            for row in rows[-5:]:
+                row["seed"] = seed
+    table = pd.DataFrame(rows).reindex(columns=["target", "partner", "seed", "bts", "bts_norm", "delta_vs_null"])
+    for seed, column in enumerate(("bts", "bts_norm", "delta_vs_null")):
+        table[column] = table[column] + noise(sd, len(table), seed=seed)
+    return table
+
+
+@pytest.mark.parametrize("case, expected", [
+    (dict(related=0.08, unrelated=-0.02, null_bts=0.01, utf3_norm=0.05, sd=0.01), [R, R, R]),
+    (dict(related=-0.05, unrelated=0.05, null_bts=0.46, utf3_norm=0.9, sd=0.01), [C, C, C]),
+    (dict(related=0.02, unrelated=0.0, null_bts=0.1, utf3_norm=0.25, sd=0.5), [U, U, U]),
+])
+def test_chapter4_on_synthetic_scores(case, expected) -> None:
+    scores = transfer_scores(**case)
+    assert verdicts(chapter4.transfer_claims(scores, LANGS, seconds_per_seed=600.0)) == expected
+    assert chapter4.subword_claim(scores).verdict is expected[2]  # the utf3 control, whatever the tokenizer
+
+
+def test_chapter4_with_one_seed_names_what_is_needed() -> None:
+    scores = transfer_scores(0.08, -0.02, 0.01, 0.05, 0.01)
+    claims = chapter4.transfer_claims(scores[scores["seed"] == 0], LANGS)
+    assert verdicts(claims) == [U, U, U]
+    assert all(c.reason == "no interval from one of the seeds only: needs 5 seeds per pair, as the full profile trains"
+               for c in claims)
+
+
+# ---- chapter 5 -----------------------------------------------------------------------------------------------
+def scale_scores(slope: float, early_related: float, sd: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    sizes = [1e4, 3e4, 1e5]
+    scores = pd.DataFrame([dict(target=t, partner=p, seed=s, N=n, delta_vs_null=-(slope * np.log2(n)))
+                           for t, ps in PARTNERS.items() for p in ps for s in SEEDS for n in sizes])
+    scores["delta_vs_null"] += noise(sd, len(scores), seed=1)
+    horizons = pd.DataFrame([dict(scale="s", target=t, partner=p, seed=s, horizon=h,
+                                  bts=(early_related if p == ps[0] else 0.0))
+                             for t, ps in PARTNERS.items() for p in ps for s in SEEDS for h in (0.1, 1.0)])
+    horizons["bts"] += noise(sd, len(horizons), seed=2)
+    return chapter5.size_slopes(scores), chapter5.early_gap(horizons, LANGS)
+
+
+@pytest.mark.parametrize("case, expected", [
+    (dict(slope=0.02, early_related=0.3, sd=0.005), [R, R]),
+    (dict(slope=-0.02, early_related=-0.3, sd=0.005), [C, C]),
+    (dict(slope=0.001, early_related=0.01, sd=0.3), [U, U]),
+])
+def test_chapter5_on_synthetic_scores(case, expected) -> None:
+    assert verdicts(chapter5.scale_claims(*scale_scores(**case))) == expected
+
+
+# ---- chapter 7 -----------------------------------------------------------------------------------------------
+def crossover_tables(first: float, last: float, k: float, sd: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    keys = [dict(scale=f"d{i}", target=t, seed=0, N=n) for i, n in enumerate([1e4, 3e4, 1e5, 3e5])
+            for t in ("es", "ru", "pt")]
+    gaps = pd.concat([pd.DataFrame(dict(key, tokens=[1e5, 1e7], rel_gap=[first, last])) for key in keys])
+    gaps["rel_gap"] += noise(sd, len(gaps), seed=3)
+    table = pd.DataFrame(keys)
+    table["C_cross"] = 1e6 * table["N"] ** k * np.exp(noise(sd * 20, len(table), seed=4))
+    return gaps, table
+
+
+@pytest.mark.parametrize("case, expected", [
+    (dict(first=0.1, last=-0.05, k=1.65, sd=0.005), [R, R, R, R]),
+    (dict(first=-0.1, last=0.05, k=0.8, sd=0.005), [C, C, C, C]),
+    (dict(first=0.01, last=-0.01, k=1.05, sd=0.2), [U, U, U, U]),
+])
+def test_chapter7_on_synthetic_curves(case, expected) -> None:
+    assert verdicts(chapter7.crossover_claims(*crossover_tables(**case))) == expected
+
+
+# ---- chapter 2 -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("a_n, lam, tax, expected", [
+    ((0.5, 0.01), (0.06, 0.05, 0.07), (0.05, 0.01), [R, R, R]),
+    ((0.8, 0.01), (0.3, 0.25, 0.35), (-0.05, 0.01), [C, C, C]),
+    ((0.55, 0.5), (0.03, 0.001, 0.5), (0.01, 0.5), [U, U, U]),
+])
+def test_chapter2_on_synthetic_fits(a_n, lam, tax, expected) -> None:
+    exponents = pd.Series(a_n[0] + noise(a_n[1], 6, seed=5))
+    lambda_ = chapter2.Estimate(lam[0], lam[1], lam[2], 12, "runs")
+    gaps = pd.DataFrame([dict(lang=lang, N=n, tokens=1e6, gap=tax[0]) for lang in ("es", "ru", "fr") for n in (1, 2)])
+    gaps["gap"] += noise(tax[1], len(gaps), seed=6)
+    claims = [chapter2.parallel_claim(exponents), chapter2.saturation_claim("es", lambda_), chapter2.tax_claim(gaps)]
+    assert verdicts(claims) == expected
+
+
+def test_every_undecided_claim_says_what_would_decide_it() -> None:
+    claims = chapter4.transfer_claims(transfer_scores(0.02, 0.0, 0.1, 0.25, 0.5), LANGS, seconds_per_seed=600.0)
+    assert all("would decide it" in c.reason and "core-hours" in c.reason for c in claims)
+
+
+def test_replicates_without_spread_give_no_interval() -> None:
+    claim = chapter2.parallel_claim(pd.Series([0.5, 0.5, 0.5]))
+    assert claim.verdict is U and claim.reason.startswith("no interval from 3 languages: needs")
+
+
+def test_a_crossover_law_through_two_sizes_has_no_interval() -> None:
+    gaps, table = crossover_tables(first=0.1, last=-0.05, k=1.65, sd=0.0)
+    claims = chapter7.crossover_claims(gaps, table[(table["N"] <= 3e4) & (table["target"] == "es")])
+    assert claims[2].verdict is U and claims[2].reason == (
+        "no interval from 2 model sizes: needs crossovers at three or more model sizes")
+
+
+def test_mean_interval_is_students_t() -> None:
+    est = mean_interval([1.0, 2.0, 3.0], "seeds")
+    assert est.value == 2.0 and est.high - est.value == pytest.approx(4.302653 / np.sqrt(3))
+
+
+def test_all_claims_on_an_empty_study_is_not_measured_in_every_chapter() -> None:
+    claims = all_claims(StudyTables(rows={}, languages=LANGS))
+    assert {c.chapter for c in claims} == {int(name[-1]) for name in CHAPTERS}
+    assert {c.verdict for c in claims} == {Verdict.NOT_MEASURED}
+    assert all(c.reason.startswith("not measured here: ") for c in claims)
