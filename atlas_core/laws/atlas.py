@@ -189,14 +189,15 @@ class Atlas(Law):
 
 def mixture_ids(frame: pd.DataFrame) -> np.ndarray:
     """One label per row naming its mixture: the shares of D and of every ``D_<s>`` in the row's tokens (of
-    ``D_total`` when present), to 4 decimals. Rows of one mixture at any size, seed or point of training agree."""
+    ``D_total`` when present), to 4 significant digits. Rows of one mixture at any size, seed or point of
+    training agree."""
     columns = ["D", *(c for c in frame.columns if c.startswith("D_") and c[2:] not in RESERVED)]
     tokens = frame[columns].apply(pd.to_numeric, errors="coerce").fillna(0.0).to_numpy(dtype=np.float64)
     total = (pd.to_numeric(frame["D_total"], errors="coerce").to_numpy(dtype=np.float64)
              if "D_total" in frame.columns else tokens.sum(axis=1))
     with np.errstate(divide="ignore", invalid="ignore"):
-        shares = np.round(tokens / total[:, None], 4)
-    return np.array([" ".join(f"{v:.4f}" for v in row) for row in shares])
+        shares = tokens / total[:, None]
+    return np.array([" ".join(f"{v:.4g}" for v in row) for row in shares])
 
 
 def tau_from_bts(bts) -> np.ndarray:
