@@ -57,33 +57,34 @@ def law_points(rows: pd.DataFrame, points: str = "final", *, min_share: float = 
 
 
 def fit_per_language(laws: Mapping[str, tuple[Law, Mapping]], tables: Mapping[str, pd.DataFrame],
-                     **fit_kwargs) -> dict[tuple[str, str], FitResult | str]:
-    """Every law fitted to every language's table: {(law name, lang): FitResult}, or the reason as a string where
-    a fit cannot be made (too few observations, missing columns), so that a small study still prints its table.
+                     **fit_kwargs) -> dict[tuple[str, str], FitResult]:
+    """Every law fitted to every language's table: {(law name, lang): FitResult}; where a fit cannot be made (too
+    few observations, missing columns) the result has status ``failed`` and the reason as its ``message``
+    (``FitResult.failed``), so that a small study still prints its table.
 
     ``laws`` maps a name to (law, its own fit options, e.g. {"tie_exponents": True}); ``fit_kwargs`` go to every
     fit (:func:`atlas_core.fit.fit_law`).
     """
-    out: dict[tuple[str, str], FitResult | str] = {}
+    out: dict[tuple[str, str], FitResult] = {}
     for name, (law, options) in laws.items():
         for lang, table in tables.items():
             try:
                 out[(name, lang)] = fit_law(law, table, **{**fit_kwargs, **options})
             except AtlasError as err:
-                out[(name, lang)] = str(err)
+                out[(name, lang)] = FitResult.failed(law, str(err))
     return out
 
 
-def parameter_table(fits: Mapping[tuple[str, str], FitResult | str]) -> pd.DataFrame:
+def parameter_table(fits: Mapping[tuple[str, str], FitResult]) -> pd.DataFrame:
     """One row per (law, lang) fit: its reported parameters, the compute-optimal exponent a = beta/(alpha+beta)
     (N_opt grows as C^a for the Chinchilla form), status, in-sample R^2, observations, parameters at a bound, and
-    ``note`` (why there is no fit, for entries that are a reason instead of a fit)."""
+    ``note`` (why there is no fit, for fits whose status is ``failed``)."""
     if not fits:
         raise AtlasError("parameter_table: no fits")
     rows = []
     for (law, lang), fit in fits.items():
-        if isinstance(fit, str):
-            rows.append(dict(law=law, lang=lang, status="no fit", note=fit))
+        if not fit.ok:
+            rows.append(dict(law=law, lang=lang, status=fit.status, note=fit.message))
             continue
         p = fit.params
         a_n = p["beta"] / (p["alpha"] + p["beta"]) if p["alpha"] + p["beta"] > 0 else np.nan
