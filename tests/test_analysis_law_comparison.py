@@ -8,6 +8,7 @@ import pytest
 
 from atlas_core import published
 from atlas_core.analysis.law_comparison import (
+    DCSL,
     DCSL_ONE_STAGE,
     Candidate,
     beside_paper,
@@ -21,7 +22,7 @@ from atlas_core.analysis.law_comparison import (
     setting_rows,
 )
 from atlas_core.errors import AtlasError
-from atlas_core.fit import FitResult, fit_law, nested_start
+from atlas_core.fit import FitResult, fit_law, fit_two_stage, heldout_r2, nested_start
 from atlas_core.laws import Atlas, Chinchilla
 
 FAMILIES = {"es": "Romance", "pt": "Romance", "ru": "Slavic", "uk": "Slavic"}
@@ -180,3 +181,17 @@ def test_a_law_that_extends_another_fits_at_least_as_well():
     table = r2_table(tables, [nested, lone, warm], ["random"], starts=1).set_index("law")["r2"]
     assert table["full"] >= table["other"] - 1e-3
     assert table["full"] >= table["full alone"] - 1e-3
+
+
+def test_table_1_and_heldout_r2_are_one_engine():
+    table = setting_rows(mixtures(), "multi")
+    scores = r2_table({"es": table}, [Candidate("CSL", Chinchilla())], ["N", "C", "M"], starts=20)
+    for split, r2 in zip(scores["split"], scores["r2"]):
+        assert heldout_r2(Chinchilla(), table.assign(lang="es"), split, starts=20).r2 == pytest.approx(r2, rel=1e-12)
+
+
+def test_dcsl_is_fitted_in_two_stages_and_the_one_stage_row_is_labelled():
+    names = [c.name for c in mono_candidates(one_stage_dcsl=True)]
+    assert names == ["Chinchilla (CSL)", DCSL, DCSL_ONE_STAGE, "ATLAS (D_t only)"] and "one-stage" in DCSL_ONE_STAGE
+    two_stage = next(c for c in mono_candidates() if c.name == DCSL)
+    assert two_stage.fitter is fit_two_stage and len(mono_candidates()) == 3

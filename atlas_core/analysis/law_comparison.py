@@ -88,8 +88,12 @@ def msl_inputs(families: Mapping[str, str]) -> Callable[[pd.DataFrame, str], pd.
     return inputs
 
 
+# Table 1's law names (the paper's, matched by ``beside_paper``), and our one-stage DCSL row
+CSL, CSL_DT, MSL = "Chinchilla (CSL)", "Chinchilla (CSL, on D_t)", "Multilingual SL (He et al.)"
 DCSL = "Data-constrained (DCSL)"
 DCSL_ONE_STAGE = "Data-constrained (DCSL, one-stage 7-parameter fit; not the paper's)"
+ATLAS_DT, ATLAS_OTHER = "ATLAS (D_t only)", "ATLAS (D_t + D_other)"
+ATLAS_FULL = "ATLAS (D_t + D_other + transfer K_t)"
 
 
 def mono_candidates(*, one_stage_dcsl: bool = False) -> list[Candidate]:
@@ -98,7 +102,7 @@ def mono_candidates(*, one_stage_dcsl: bool = False) -> list[Candidate]:
     dcsl = [Candidate(DCSL, DataConstrained(), fitter=fit_two_stage)]
     if one_stage_dcsl:
         dcsl.append(Candidate(DCSL_ONE_STAGE, DataConstrained()))
-    return [Candidate("Chinchilla (CSL)", Chinchilla()), *dcsl, Candidate("ATLAS (D_t only)", Atlas())]
+    return [Candidate(CSL, Chinchilla()), *dcsl, Candidate(ATLAS_DT, Atlas())]
 
 
 def multi_candidates(families: Mapping[str, str], *, transfer_matrix: pd.DataFrame | None = None,
@@ -110,11 +114,11 @@ def multi_candidates(families: Mapping[str, str], *, transfer_matrix: pd.DataFra
     (``atlas_core.laws.atlas_factory``).
     """
     full = atlas_factory(k=k, other=True, transfer_matrix=transfer_matrix, languages=languages)
-    return [Candidate("Chinchilla (CSL, on D_t)", Chinchilla()),
-            Candidate("Multilingual SL (He et al.)", MultilingualSL(), msl_inputs(families)),
-            Candidate("ATLAS (D_t only)", Atlas()),
-            Candidate("ATLAS (D_t + D_other)", Atlas(other=True), extends="ATLAS (D_t only)"),
-            Candidate("ATLAS (D_t + D_other + transfer K_t)", full, extends="ATLAS (D_t + D_other)")]
+    return [Candidate(CSL_DT, Chinchilla()),
+            Candidate(MSL, MultilingualSL(), msl_inputs(families)),
+            Candidate(ATLAS_DT, Atlas()),
+            Candidate(ATLAS_OTHER, Atlas(other=True), extends=ATLAS_DT),
+            Candidate(ATLAS_FULL, full, extends=ATLAS_OTHER)]
 
 
 def _masks(tables: Mapping[str, pd.DataFrame], splits: Sequence[str], seeds: Sequence[int], frac: float):
