@@ -164,3 +164,12 @@ def test_capacity_reading_names_a_fit_off_its_optimum_and_a_degenerate_interval(
     higher = dataclasses.replace(nested, objective=free.objective / 2)
     flagged = fit_beyond(CurseLaw(), runs, free, higher)
     assert flagged.status == "not_converged" and "not at its optimum" in flagged.message
+
+
+def test_capacity_reading_says_when_r2_and_the_objective_disagree():
+    runs = curse_runs_from_paper(phi=0.2)
+    free, nested = capacity_fits(runs, starts=200)
+    lower_r2 = dataclasses.replace(free, r2=nested.r2 - 0.01)  # as chapter 6's smoke run: lower R^2, lower objective
+    assert "not what the fit minimises" in capacity_reading(lower_r2, nested, 0.1, 0.3)
+    assert "not what the fit minimises" not in capacity_reading(dataclasses.replace(free, r2=nested.r2 + 0.01),
+                                                                nested, 0.1, 0.3)

@@ -146,7 +146,11 @@ def capacity_fits(rows: pd.DataFrame, fit: FitResult | None = None, **fit_kwargs
 def capacity_reading(free: FitResult, nested: FitResult, low: float, high: float) -> str:
     """One line on whether the runs need a capacity term, from the nested pair and phi's 95% interval
     ``[low, high]``: a free fit off its optimum and a one-point (degenerate) interval are named, not read."""
-    head = f"R^2 {free.r2:.4f} with phi free, {nested.r2:.4f} with phi = 0; phi = {free.params['phi']:.3f}, "
+    head = (f"R^2 {free.r2:.4f} with phi free, {nested.r2:.4f} with phi = 0 (the fitted {free.objective_name} "
+            f"objective: {free.objective:.6g} vs {nested.objective:.6g}"
+            + ("; R^2 on the loss is not what the fit minimises, so it can rank them the other way"
+               if (free.r2 < nested.r2) != (free.objective > nested.objective) else "")
+            + f"); phi = {free.params['phi']:.3f}, ")
     if free.status == NOT_CONVERGED:
         return head + "but the free fit ends worse than phi = 0: it is not at its optimum, so no reading"
     if not (np.isfinite(low) and np.isfinite(high)):
