@@ -1,14 +1,16 @@
 """The curse-of-multilinguality analysis on capacity-run tables drawn from a curse law with known parameters."""
 
+import dataclasses
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from atlas_core.analysis.curse import curse_observations, mitigation_slopes, multiplier_intervals, relative_loss
+from atlas_core.analysis.curse import (capacity_fits, capacity_reading, curse_observations, mitigation_slopes,
+                                      multiplier_intervals, relative_loss)
 from atlas_core.errors import AtlasError
-from atlas_core.fit import fit_law
+from atlas_core.fit import fit_beyond, fit_law
 from atlas_core.laws import CurseLaw, iso_loss_multipliers
 
 TRUE = {"E": 0.5, "A": 30.0, "B": 60.0, "alpha": 0.4, "beta": 0.3, "phi": 0.12, "psi": -0.05}
@@ -128,3 +130,46 @@ def test_multiplier_intervals_bracket_the_estimate_and_skip_invalid_draws():
         assert (table[f"{q}_lower"] <= table[q]).all() and (table[q] <= table[f"{q}_upper"]).all()
     with pytest.raises(AtlasError, match="no resample has alpha > 0"):
         multiplier_intervals(TRUE, samples.iloc[3:], [2])
+
+
+def curse_runs_from_paper(phi: float, n: int = 60, seed: int = 0) -> pd.DataFrame:
+    from atlas_core.fit.synthetic import EXAMPLE_PARAMS, synthetic_inputs
+    from paper_equations import curse
+
+    frame = synthetic_inputs(CurseLaw(), n, seed)
+    params = EXAMPLE_PARAMS["curse"] | {"phi": phi}
+    noise = np.exp(0.01 * np.random.default_rng(seed).standard_normal(n))
+    return frame.assign(loss=curse(frame, params) * noise)
+
+
+def test_capacity_fits_never_leave_the_free_fit_worse_than_phi_zero():
+    runs = curse_runs_from_paper(phi=0.0)
+    good = fit_law(CurseLaw(), runs, starts=200)
+    stuck = dataclasses.replace(good, objective=good.objective * 50)  # as if the polish had stopped early
+    free, nested = capacity_fits(runs, fit=stuck, starts=200)
+    assert nested.params["phi"] == 0.0 and "phi" not in nested.free
+    assert free.objective <= nested.objective * (1 + 1e-9)
+    assert free.status != "not_converged"
+
+
+def test_capacity_reading_names_a_fit_off_its_optimum_and_a_degenerate_interval():
+    runs = curse_runs_from_paper(phi=0.2)
+    free, nested = capacity_fits(runs, starts=200)
+    assert "excludes 0" in capacity_reading(free, nested, 0.1, 0.3)
+    assert "includes 0" in capacity_reading(free, nested, -0.1, 0.3)
+    assert "degenerate bootstrap" in capacity_reading(free, nested, -2.73, -2.73)
+    worse = dataclasses.replace(free, status="not_converged")
+    assert "not at its optimum" in capacity_reading(worse, nested, 0.1, 0.3)
+    # a free fit that really ends above phi = 0 (same rows and objective) is flagged by capacity_fits itself
+    higher = dataclasses.replace(nested, objective=free.objective / 2)
+    flagged = fit_beyond(CurseLaw(), runs, free, higher)
+    assert flagged.status == "not_converged" and "not at its optimum" in flagged.message
+
+
+def test_capacity_reading_says_when_r2_and_the_objective_disagree():
+    runs = curse_runs_from_paper(phi=0.2)
+    free, nested = capacity_fits(runs, starts=200)
+    lower_r2 = dataclasses.replace(free, r2=nested.r2 - 0.01)  # as chapter 6's smoke run: lower R^2, lower objective
+    assert "not what the fit minimises" in capacity_reading(lower_r2, nested, 0.1, 0.3)
+    assert "not what the fit minimises" not in capacity_reading(dataclasses.replace(free, r2=nested.r2 + 0.01),
+                                                                nested, 0.1, 0.3)

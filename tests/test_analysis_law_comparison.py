@@ -8,12 +8,13 @@ import pytest
 
 from atlas_core import published
 from atlas_core.analysis.law_comparison import (
+    DCSL,
+    DCSL_ONE_STAGE,
     Candidate,
     beside_paper,
     family_share,
     heldout_predictions,
     mono_candidates,
-    nested_start,
     multi_candidates,
     r2_summary,
     r2_table,
@@ -21,7 +22,7 @@ from atlas_core.analysis.law_comparison import (
     setting_rows,
 )
 from atlas_core.errors import AtlasError
-from atlas_core.fit import FitResult, fit_law
+from atlas_core.fit import FitResult, fit_law, fit_two_stage, heldout_r2, nested_start
 from atlas_core.laws import Atlas, Chinchilla
 
 FAMILIES = {"es": "Romance", "pt": "Romance", "ru": "Slavic", "uk": "Slavic"}
@@ -115,7 +116,7 @@ def test_a_prediction_that_overflows_is_a_nan_with_a_reason():
 def test_msl_reads_total_tokens_and_its_family_share():
     table = setting_rows(mixtures(), "multi")
     msl = next(c for c in multi_candidates(FAMILIES) if c.name.startswith("Multilingual"))
-    frame = msl.frame(table, "es")
+    frame = msl.inputs(table, "es")
     np.testing.assert_allclose(frame["D"], table["D_total"])
     shares = frame.groupby(table["mixture_kind"])["p"].agg(["min", "max"])
     assert tuple(shares.loc["mono"]) == (1.0, 1.0)
@@ -129,8 +130,9 @@ def test_beside_paper_puts_ours_next_to_table_1():
     both = beside_paper(summary, published.TABLE1_R2, "mono")
     assert list(both.columns) == ["R2 ours", "R2 paper", "R2_N ours", "R2_N paper"]
     assert both.loc["ATLAS (D_t only)", "R2_N paper"] == 0.88
-    with pytest.raises(AtlasError, match="has no law 'MSL'"):
-        beside_paper(summary.rename(index={"ATLAS (D_t only)": "MSL"}), published.TABLE1_R2, "mono")
+    ours_only = beside_paper(summary.rename(index={"ATLAS (D_t only)": DCSL_ONE_STAGE}), published.TABLE1_R2, "mono")
+    assert ours_only.loc[DCSL_ONE_STAGE, ["R2 paper", "R2_N paper"]].isna().all()  # never a number of ours
+    assert ours_only.loc[DCSL_ONE_STAGE, "R2_N ours"] == 0.7
 
 
 def test_heldout_predictions_are_the_rows_r2_scores():
@@ -179,3 +181,17 @@ def test_a_law_that_extends_another_fits_at_least_as_well():
     table = r2_table(tables, [nested, lone, warm], ["random"], starts=1).set_index("law")["r2"]
     assert table["full"] >= table["other"] - 1e-3
     assert table["full"] >= table["full alone"] - 1e-3
+
+
+def test_table_1_and_heldout_r2_are_one_engine():
+    table = setting_rows(mixtures(), "multi")
+    scores = r2_table({"es": table}, [Candidate("CSL", Chinchilla())], ["N", "C", "M"], starts=20)
+    for split, r2 in zip(scores["split"], scores["r2"]):
+        assert heldout_r2(Chinchilla(), table.assign(lang="es"), split, starts=20).r2 == pytest.approx(r2, rel=1e-12)
+
+
+def test_dcsl_is_fitted_in_two_stages_and_the_one_stage_row_is_labelled():
+    names = [c.name for c in mono_candidates(one_stage_dcsl=True)]
+    assert names == ["Chinchilla (CSL)", DCSL, DCSL_ONE_STAGE, "ATLAS (D_t only)"] and "one-stage" in DCSL_ONE_STAGE
+    two_stage = next(c for c in mono_candidates() if c.name == DCSL)
+    assert two_stage.fitter is fit_two_stage and len(mono_candidates()) == 3

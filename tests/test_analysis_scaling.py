@@ -31,6 +31,8 @@ from atlas_core.fit import fit_law
 from atlas_core.fit.synthetic import CHINCHILLA_LIKE, synthetic_runs
 from atlas_core.laws import Atlas, Chinchilla, compute_optimal
 
+FAILED = SimpleNamespace(ok=False, status="failed", message="too few runs")
+
 
 def test_law_points_are_run_ends_or_curves_past_warmup_and_the_start():
     rows = pd.DataFrame({
@@ -58,9 +60,9 @@ def test_fit_per_language_keeps_failures_as_reasons():
                             tables, starts=50)
     assert fits[("CSL", "es")].params["alpha"] == pytest.approx(0.35, rel=1e-4)
     assert fits[("CSL tied", "es")].params["alpha"] == fits[("CSL tied", "es")].params["beta"]
-    assert "free parameters" in fits[("CSL", "xx")]
+    assert fits[("CSL", "xx")].status == "failed" and "free parameters" in fits[("CSL", "xx")].message
     table = parameter_table(fits).set_index(["law", "lang"])
-    assert table.loc[("CSL", "xx"), "status"] == "no fit" and "free parameters" in table.loc[("CSL", "xx"), "note"]
+    assert table.loc[("CSL", "xx"), "status"] == "failed" and "free parameters" in table.loc[("CSL", "xx"), "note"]
     assert table.loc[("CSL", "es"), "note"] == ""
 
 
@@ -198,16 +200,16 @@ def test_repetition_vs_law_adds_the_laws_prediction_at_the_measured_points():
         seen.append(frame["U"].iloc[0])
         return np.where(np.isinf(frame["U"]), 2.0, 2.5)  # the capped pool costs 25% in this law
 
-    both = repetition_vs_law(_two_pools(), SimpleNamespace(predict=predict)).set_index("curve")
+    both = repetition_vs_law(_two_pools(), SimpleNamespace(ok=True, predict=predict)).set_index("curve")
     np.testing.assert_allclose(both.loc["measured, N=10", "gap"], 0.1)
     np.testing.assert_allclose(both.loc["ATLAS fit, N=10", "gap"], 0.25)
     assert seen == [1e4, np.inf]  # the small pool, then unique data
-    assert set(repetition_vs_law(_two_pools(), "no fit: too few runs")["curve"]) == {"measured, N=10"}
+    assert set(repetition_vs_law(_two_pools(), FAILED)["curve"]) == {"measured, N=10"}
 
 
 def test_saturation_rates_read_dcsl_as_one_over_r_d_and_skip_failed_fits():
-    atlas = {"es": SimpleNamespace(params={"lambda": 0.2}), "sw": "no fit"}
-    dcsl = {"es": SimpleNamespace(params={"R_D": 4.0}), "sw": SimpleNamespace(params={"R_D": 0.0})}
+    atlas = {"es": SimpleNamespace(ok=True, params={"lambda": 0.2}), "sw": FAILED}
+    dcsl = {"es": SimpleNamespace(ok=True, params={"R_D": 4.0}), "sw": SimpleNamespace(ok=True, params={"R_D": 0.0})}
     rates = saturation_rates(atlas, dcsl)
     assert rates["ours, ATLAS (es)"] == 0.2 and rates["ours, DCSL (es)"] == 0.25
     assert rates["Muennighoff et al. (C4): 1/R*_D"] == pytest.approx(1 / 15.388, rel=1e-3)
@@ -215,12 +217,12 @@ def test_saturation_rates_read_dcsl_as_one_over_r_d_and_skip_failed_fits():
 
 
 def test_pool_trajectories_bend_only_for_capped_languages():
-    fit = SimpleNamespace(params=CHINCHILLA_LIKE | {"lambda": 0.3})
-    paths = pool_trajectories({"es": fit, "sw": fit, "ru": "no fit"}, {"sw": 1e6}, [1e15, 1e17])
+    fit = SimpleNamespace(ok=True, params=CHINCHILLA_LIKE | {"lambda": 0.3})
+    paths = pool_trajectories({"es": fit, "sw": fit, "ru": FAILED}, {"sw": 1e6}, [1e15, 1e17])
     assert set(paths["lang"]) == {"es, unique data", "sw, unique data", "sw, 1000K unique"}
     last = paths[paths["C"] == 1e17].set_index("lang")["tokens_per_param"]
     assert last["sw, 1000K unique"] < last["sw, unique data"] == pytest.approx(last["es, unique data"])
-    assert pool_trajectories({"ru": "no fit"}, {}, [1e15]).empty
+    assert pool_trajectories({"ru": FAILED}, {}, [1e15]).empty
 
 
 def test_regime_laws_and_unimax_tax_without_unimax_runs_are_empty():

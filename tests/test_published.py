@@ -32,20 +32,27 @@ def test_transfer_matrix_reproduces_the_papers_statistics():
     assert (values[off] < 0).mean() == pytest.approx(0.86, abs=0.02)
 
 
-def test_table_c1_decodes_to_tied_exponents_and_sane_losses():
+# L at (N = 1e9, D = 1e11), recomputed by hand in the reference notes (atlas-paper.md §4.2), per regime and language
+TABLE_C1_LOSS = {
+    "mono-vocab, mono-train": {"en": 0.89, "fr": 0.85, "ru": 0.94, "zh": 1.62, "hi": 0.81, "sw": 0.63},
+    "multi-vocab, mono-train": {"en": 0.93, "fr": 0.86, "ru": 0.96, "zh": 1.68, "hi": 0.89, "sw": 0.60},
+    "multi-vocab, Unimax-train": {"en": 1.16, "fr": 1.15, "ru": 1.24, "zh": 2.81, "hi": 1.28, "sw": 1.25},
+}
+
+
+def test_table_c1_laws_give_the_losses_of_the_reference_notes():
     table = published.TABLE_C1
-    assert len(table) == 18 and (table["alpha"] == table["beta"]).all()
-    np.testing.assert_allclose(table["A"], np.exp(table["a"]))
+    assert len(table) == 18
     frame = pd.DataFrame({"N": [1e9], "D": [1e11]})
-    en = table.query("regime == 'mono-vocab, mono-train' and lang == 'en'").iloc[0]
-    loss = Chinchilla().predict(en[["E", "A", "B", "alpha", "beta"]].to_dict(), frame)[0]
-    assert loss == pytest.approx(0.89, abs=0.01)  # value recomputed in the reference notes
+    for row in table.itertuples():
+        params = {k: getattr(row, k) for k in ("E", "A", "B", "alpha", "beta")}
+        loss = Chinchilla().predict(params, frame)[0]
+        assert loss == pytest.approx(TABLE_C1_LOSS[row.regime][row.lang], abs=0.011), (row.regime, row.lang)
 
 
-def test_curse_exponents_are_consistent():
-    curse, implied = published.CURSE, published.CURSE_IMPLIED
-    assert curse["phi"] / implied["alpha"] == pytest.approx(curse["N_exponent"])
-    assert 1 + curse["psi"] / implied["beta"] == pytest.approx(curse["D_tot_exponent"])
+def test_curse_exponents_agree_with_each_other():
+    """Three printed exponents: N x r^0.243 and D_tot x r^0.728 must make C x r^0.970 (to the rounding)."""
+    curse = published.CURSE
     assert curse["N_exponent"] + curse["D_tot_exponent"] == pytest.approx(curse["C_exponent"], abs=2e-3)
 
 

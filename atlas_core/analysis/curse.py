@@ -1,4 +1,4 @@
-"""The curse of multilinguality (atlas-paper.md §2.7) measured on uniform mixtures of K languages.
+"""The curse of multilinguality (ATLAS Sec. 5, Eq. 7, App. B.7) measured on uniform mixtures of K languages.
 
 The capacity runs train one model size N on K languages sampled evenly for a fixed total budget, so each
 language gets D_t = D_tot / K tokens. From their evaluation rows this module derives
@@ -9,7 +9,10 @@ language gets D_t = D_tot / K tokens. From their evaluation rows this module der
 - how strongly model size and data mitigate it, as least-squares slopes of the relative loss in log N and
   log D_tot at each K (:func:`mitigation_slopes`; the paper: |d/dlog N| > |d/dlog D|);
 - the compute-optimal multipliers for K -> r K that a fit implies, with intervals from its bootstrap
-  (:func:`multiplier_intervals`).
+  (:func:`multiplier_intervals`);
+- whether the runs need a capacity term at all: the law with phi free against phi = 0, a nested pair whose free
+  fit is made never worse than the nested one (:func:`capacity_fits`), read with its bootstrap interval
+  (:func:`capacity_reading`, which names a fit off its optimum and a one-point interval instead of reading them).
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ import pandas as pd
 from atlas_core.analysis.curves import loss_at
 from atlas_core.analysis.observations import observations
 from atlas_core.errors import AtlasError
-from atlas_core.laws import iso_loss_multipliers
+from atlas_core.fit import FitResult, fit_beyond, fit_law
+from atlas_core.fit.polish import NOT_CONVERGED
+from atlas_core.laws import CurseLaw, iso_loss_multipliers
 
 COLUMNS = ["run_id", "lang", "seed", "scale", "N", "K", "p", "D", "U", "D_total", "tokens", "is_final", "bpb", "loss"]
 
@@ -126,3 +131,33 @@ def multiplier_intervals(params: dict, samples: pd.DataFrame, r: Sequence[float]
         estimate[f"{quantity}_lower"] = grouped.quantile(tail).reindex(estimate["r"]).to_numpy()
         estimate[f"{quantity}_upper"] = grouped.quantile(1 - tail).reindex(estimate["r"]).to_numpy()
     return estimate.assign(n_samples=len(valid))
+
+
+def capacity_fits(rows: pd.DataFrame, fit: FitResult | None = None, **fit_kwargs) -> tuple[FitResult, FitResult]:
+    """The curse law on ``rows`` with phi free and with phi = 0: ``(free, nested)``. The free fit (``fit`` when
+    given) is also started from the nested optimum, so it cannot end worse than the law it contains; if it still
+    does, its status is ``not_converged`` (``atlas_core.fit.fit_beyond``)."""
+    law = CurseLaw() if fit is None else fit.law
+    nested = fit_law(law, rows, **{**fit_kwargs, "fixed": {**(fit_kwargs.get("fixed") or {}), "phi": 0.0}})
+    free = fit if fit is not None else fit_law(law, rows, **fit_kwargs)
+    return fit_beyond(law, rows, free, nested, **fit_kwargs), nested
+
+
+def capacity_reading(free: FitResult, nested: FitResult, low: float, high: float) -> str:
+    """One line on whether the runs need a capacity term, from the nested pair and phi's 95% interval
+    ``[low, high]``: a free fit off its optimum and a one-point (degenerate) interval are named, not read."""
+    head = (f"R^2 {free.r2:.4f} with phi free, {nested.r2:.4f} with phi = 0 (the fitted {free.objective_name} "
+            f"objective: {free.objective:.6g} vs {nested.objective:.6g}"
+            + ("; R^2 on the loss is not what the fit minimises, so it can rank them the other way"
+               if (free.r2 < nested.r2) != (free.objective > nested.objective) else "")
+            + f"); phi = {free.params['phi']:.3f}, ")
+    if free.status == NOT_CONVERGED:
+        return head + "but the free fit ends worse than phi = 0: it is not at its optimum, so no reading"
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return head + "no finite interval: no reading"
+    span = f"95% interval [{low:.3f}, {high:.3f}]"
+    if low == high:
+        return head + f"{span}: one point, a degenerate bootstrap (every resample gave the same phi), not evidence"
+    if low > 0 or high < 0:
+        return head + f"{span}: excludes 0, so these runs need a capacity term"
+    return head + f"{span}: includes 0, so these runs cannot tell a capacity curse from dilution"

@@ -9,8 +9,12 @@ The paper's two settings:
 
 Every law is scored on the same held-out rows: a split is drawn once per (language, split, seed) on the common
 observations table (``atlas_core.analysis.observations``), and each law then reads its own inputs from the same
-rows (MSL reads D = D_total and p = its family's share). The D split ranks rows by the target's tokens D_t, the
-C split by the compute of all their tokens, 6 N D_total. R^2 is on the loss of the held-out rows.
+rows (MSL reads D = D_total and p = its family's share). The splits and the scoring are
+``atlas_core.fit.heldout``'s (the same engine as ``heldout_r2``): the D split ranks rows by the target's tokens
+D_t, the C split by the compute of all their tokens, 6 N D_total. R^2 is on the loss of the held-out rows.
+
+DCSL is fitted in two stages as Muennighoff et al. do (``atlas_core.fit.fit_two_stage``); the one-stage fit of all
+seven parameters is an extra row, labelled as such, when asked for.
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ import numpy as np
 import pandas as pd
 
 from atlas_core.errors import AtlasError
-from atlas_core.fit import FitResult, fit_law, heldout_mask, r_squared
-from atlas_core.fit.groups import LawSpec, law_for
-from atlas_core.laws import Atlas, Chinchilla, DataConstrained, Law, MultilingualSL
-from atlas_core.laws.base import LOG
+from atlas_core.fit import FAILED, FitResult, fit_law, fit_two_stage, heldout_mask, score_heldout
+from atlas_core.fit.groups import LawSpec
+from atlas_core.fit.heldout import Fitter, Inputs
+from atlas_core.fit.polish import NOT_CONVERGED
+from atlas_core.laws import Atlas, Chinchilla, DataConstrained, MultilingualSL, atlas_factory
 
 SETTINGS = ("mono", "multi")
 SPLITS = {"random": "R2", "N": "R2_N", "D": "R2_D", "C": "R2_C", "M": "R2_M"}  # our split -> Table 1 column
@@ -35,35 +40,17 @@ CONTROL_PREFIX = "control-"
 @dataclass(frozen=True)
 class Candidate:
     """A law in the comparison: its Table 1 name, the law (or a factory ``(lang, rows) -> Law``), how its input
-    columns are derived from the common observations table (None: read as they are), and ``extends``: the name of
-    an earlier candidate that this law contains as a special case, whose fit on the same rows is tried as one more
-    start (see :func:`nested_start`), so that a richer law never fits its training rows worse than the law it
-    extends only because its own starts missed."""
+    columns are derived from the common observations table (None: read as they are), how it is fitted
+    (``fit_law``, or e.g. the two-stage DCSL fit), and ``extends``: the name of an earlier candidate that this law
+    contains as a special case, whose fit on the same rows is one more start (``atlas_core.fit.fit_beyond``), so
+    that a richer law never fits its training rows worse than the law it extends only because its own starts
+    missed."""
 
     name: str
     law: LawSpec
-    inputs: Callable[[pd.DataFrame, str], pd.DataFrame] | None = None
+    inputs: Inputs | None = None
     extends: str | None = None
-
-    def frame(self, rows: pd.DataFrame, lang: str) -> pd.DataFrame:
-        return rows if self.inputs is None else self.inputs(rows, lang)
-
-
-def nested_start(law: Law, nested: FitResult) -> dict[str, float] | None:
-    """A start for ``law`` from the fit of a law it extends: shared parameters keep their fitted values, new
-    transfer weights tau_s start at the nested fit's tau_other (0 without one), so that the start predicts exactly
-    what the nested fit does when the nested law lumps those sources into D_other (or ignores them). None when
-    ``law`` has another parameter the nested fit lacks. Positive (log-scale) parameters are floored at 1e-300."""
-    start = {}
-    for spec in law.params:
-        if spec.name in nested.params:
-            value = nested.params[spec.name]
-        elif spec.name.startswith("tau_"):
-            value = nested.params.get("tau_other", 0.0)
-        else:
-            return None
-        start[spec.name] = max(value, 1e-300) if spec.transform == LOG else value
-    return start
+    fitter: Fitter = fit_law
 
 
 def setting_rows(obs: pd.DataFrame, setting: str) -> pd.DataFrame:
@@ -101,29 +88,37 @@ def msl_inputs(families: Mapping[str, str]) -> Callable[[pd.DataFrame, str], pd.
     return inputs
 
 
-def mono_candidates() -> list[Candidate]:
-    """The monolingual rows of Table 1: CSL, DCSL, ATLAS (D_t only)."""
-    return [Candidate("Chinchilla (CSL)", Chinchilla()), Candidate("Data-constrained (DCSL)", DataConstrained()),
-            Candidate("ATLAS (D_t only)", Atlas())]
+# Table 1's law names (the paper's, matched by ``beside_paper``), and our one-stage DCSL row
+CSL, CSL_DT, MSL = "Chinchilla (CSL)", "Chinchilla (CSL, on D_t)", "Multilingual SL (He et al.)"
+DCSL = "Data-constrained (DCSL)"
+DCSL_ONE_STAGE = "Data-constrained (DCSL, one-stage 7-parameter fit; not the paper's)"
+ATLAS_DT, ATLAS_OTHER = "ATLAS (D_t only)", "ATLAS (D_t + D_other)"
+ATLAS_FULL = "ATLAS (D_t + D_other + transfer K_t)"
+
+
+def mono_candidates(*, one_stage_dcsl: bool = False) -> list[Candidate]:
+    """The monolingual rows of Table 1: CSL, DCSL (two-stage, as published), ATLAS (D_t only); with
+    ``one_stage_dcsl`` also DCSL fitted in one stage, labelled so."""
+    dcsl = [Candidate(DCSL, DataConstrained(), fitter=fit_two_stage)]
+    if one_stage_dcsl:
+        dcsl.append(Candidate(DCSL_ONE_STAGE, DataConstrained()))
+    return [Candidate(CSL, Chinchilla()), *dcsl, Candidate(ATLAS_DT, Atlas())]
 
 
 def multi_candidates(families: Mapping[str, str], *, transfer_matrix: pd.DataFrame | None = None,
                      languages: Sequence[str] | None = None, k: int = 3) -> list[Candidate]:
     """The multilingual rows of Table 1: CSL on D_t, MSL, and ATLAS with D_t only, + D_other, + K_t.
 
-    K_t is the ``k`` sources most often co-sampled with the target (among ``languages`` when given), and their
-    tau start from ``transfer_matrix`` (rows = target, columns = source) where it has an entry.
+    K_t is the ``k`` sources co-sampled with the target in the most mixtures (among ``languages`` when given), and
+    their tau start from the BTS of ``transfer_matrix`` (rows = target, columns = source) where it has an entry
+    (``atlas_core.laws.atlas_factory``).
     """
-    def full(lang: str, rows: pd.DataFrame) -> Atlas:
-        return Atlas.for_target(rows, lang, k=k, transfer_matrix=transfer_matrix, other=True,
-                                candidates=None if languages is None else [
-                                    s for s in languages if s != lang and f"D_{s}" in rows.columns])
-
-    return [Candidate("Chinchilla (CSL, on D_t)", Chinchilla()),
-            Candidate("Multilingual SL (He et al.)", MultilingualSL(), msl_inputs(families)),
-            Candidate("ATLAS (D_t only)", Atlas()),
-            Candidate("ATLAS (D_t + D_other)", Atlas(other=True), extends="ATLAS (D_t only)"),
-            Candidate("ATLAS (D_t + D_other + transfer K_t)", full, extends="ATLAS (D_t + D_other)")]
+    full = atlas_factory(k=k, other=True, transfer_matrix=transfer_matrix, languages=languages)
+    return [Candidate(CSL_DT, Chinchilla()),
+            Candidate(MSL, MultilingualSL(), msl_inputs(families)),
+            Candidate(ATLAS_DT, Atlas()),
+            Candidate(ATLAS_OTHER, Atlas(other=True), extends=ATLAS_DT),
+            Candidate(ATLAS_FULL, full, extends=ATLAS_OTHER)]
 
 
 def _masks(tables: Mapping[str, pd.DataFrame], splits: Sequence[str], seeds: Sequence[int], frac: float):
@@ -136,9 +131,8 @@ def _masks(tables: Mapping[str, pd.DataFrame], splits: Sequence[str], seeds: Seq
     for lang, rows in tables.items():
         for split in splits:
             for seed in (seeds if split == "random" else seeds[:1]):
-                try:  # compute counts every training token: C = 6 N D_total where mixtures have other data
-                    frame = rows.assign(D=rows["D_total"]) if split == "C" and "D_total" in rows.columns else rows
-                    mask = heldout_mask(frame, split, frac=frac, seed=seed)
+                try:
+                    mask = heldout_mask(rows, split, frac=frac, seed=seed)
                     if mask.all() or not mask.any():
                         raise AtlasError(f"split '{split}' leaves {'no training' if mask.all() else 'no held-out'} "
                                          f"rows")
@@ -148,28 +142,20 @@ def _masks(tables: Mapping[str, pd.DataFrame], splits: Sequence[str], seeds: Seq
                 yield lang, split, seed, mask
 
 
-def _fit_predict(cand: Candidate, rows: pd.DataFrame, lang: str, mask: np.ndarray, seed: int, fit_kwargs: dict,
-                 fitted: dict[str, FitResult]) -> tuple[np.ndarray | None, str, str]:
-    """The candidate fitted on the kept rows (and recorded in ``fitted``): (its prediction of the held-out rows or
-    None, status, note). A candidate that extends an already fitted one also tries that fit as a start."""
-    try:
-        train_in, test_in = cand.frame(rows[~mask], lang), cand.frame(rows[mask], lang)
-        law = law_for(cand.law, lang, train_in)
-        with np.errstate(over="ignore", invalid="ignore"):
-            fit = fit_law(law, train_in, seed=seed, **fit_kwargs)
-            start = nested_start(law, fitted[cand.extends]) if cand.extends in fitted else None
-            if start is not None:
-                options = {k: v for k, v in fit_kwargs.items() if k != "starts"}
-                warm = fit_law(law, train_in, seed=seed, starts=[start], **options)
-                fit = warm if warm.objective < fit.objective else fit
-    except AtlasError as err:
-        return None, "", str(err)
-    fitted[cand.name] = fit
-    with np.errstate(over="ignore", invalid="ignore"):
-        predicted = fit.predict(test_in)
-    if not np.all(np.isfinite(predicted)):  # e.g. A = e^a overflowing when a term runs off to alpha -> infinity
-        return None, fit.status, f"degenerate fit ({fit.status}): its prediction is not finite"
-    return predicted, fit.status, ""
+def _score(cand: Candidate, rows: pd.DataFrame, lang: str, mask: np.ndarray, seed: int, fit_kwargs: dict,
+           fitted: dict[str, FitResult]):
+    """The candidate fitted on the kept rows and scored on the held-out ones (``atlas_core.fit.score_heldout``);
+    its fit is recorded in ``fitted`` for the candidates that extend it."""
+    nested = fitted.get(cand.extends) if cand.extends else None
+    score = score_heldout(cand.law, rows, mask, key=lang, inputs=cand.inputs, fitter=cand.fitter,
+                          nested=nested if nested is not None and nested.ok else None, seed=seed, **fit_kwargs)
+    fitted[cand.name] = score.fit
+    return score
+
+
+def _note(fit: FitResult) -> str:
+    """Why a score is missing or not to be trusted: the message of a failed or unconverged fit."""
+    return fit.message if fit.status in (FAILED, NOT_CONVERGED) else ""
 
 
 def r2_table(tables: Mapping[str, pd.DataFrame], candidates: Sequence[Candidate], splits: Sequence[str], *,
@@ -190,11 +176,10 @@ def r2_table(tables: Mapping[str, pd.DataFrame], candidates: Sequence[Candidate]
             out += [dict(base, law=c.name, r2=np.nan, n_train=0, n_test=0, status="", note=mask) for c in candidates]
             continue
         rows, fitted = tables[lang], {}
-        loss = rows.loc[mask, "loss"].to_numpy(dtype=float)
         for cand in candidates:
-            predicted, status, note = _fit_predict(cand, rows, lang, mask, seed, fit_kwargs, fitted)
-            out.append(dict(base, law=cand.name, r2=np.nan if predicted is None else r_squared(loss, predicted),
-                            n_train=int((~mask).sum()), n_test=int(mask.sum()), status=status, note=note))
+            score = _score(cand, rows, lang, mask, seed, fit_kwargs, fitted)
+            out.append(dict(base, law=cand.name, r2=score.r2, n_train=score.n_train, n_test=score.n_test,
+                            status=score.fit.status, note=_note(score.fit)))
     return pd.DataFrame(out)[["law", "lang", "split", "seed", "r2", "n_train", "n_test", "status", "note"]]
 
 
@@ -209,10 +194,10 @@ def heldout_predictions(tables: Mapping[str, pd.DataFrame], candidates: Sequence
         rows, fitted = tables[lang], {}
         held = rows.loc[mask, [c for c in ("run_id", "mixture_kind", "N", "D") if c in rows.columns]]
         for cand in candidates:
-            predicted, _, _ = _fit_predict(cand, rows, lang, mask, seed, fit_kwargs, fitted)
-            if predicted is not None:
+            score = _score(cand, rows, lang, mask, seed, fit_kwargs, fitted)
+            if score.predicted is not None:
                 out.append(held.assign(law=cand.name, lang=lang, observed=rows.loc[mask, "loss"].to_numpy(dtype=float),
-                                       predicted=predicted))
+                                       predicted=score.predicted))
     if not out:
         raise AtlasError(f"heldout_predictions: no law could be fitted and scored on split '{split}'")
     return pd.concat(out, ignore_index=True)
@@ -243,14 +228,14 @@ def random_split_spread(table: pd.DataFrame) -> pd.DataFrame:
 
 def beside_paper(summary: pd.DataFrame, published: pd.DataFrame, setting: str) -> pd.DataFrame:
     """Our Table 1 rows beside the paper's (``atlas_core.published.TABLE1_R2``) for one setting: columns
-    "<split> ours" and "<split> paper", laws matched by name."""
-    paper = published[published["setting"] == setting].set_index("law")
+    "<split> ours" and "<split> paper", laws matched by name; a law the paper did not fit (e.g. the one-stage
+    DCSL) has NaN in the paper columns."""
+    if setting not in SETTINGS:
+        raise AtlasError(f"setting must be one of {', '.join(SETTINGS)}, got {setting!r}")
+    paper = published[published["setting"] == setting].set_index("law").reindex(summary.index)
     columns = [c for c in summary.columns if c in paper.columns]
-    missing = sorted(set(summary.index) - set(paper.index))
-    if missing:
-        raise AtlasError(f"beside_paper: the paper's {setting} setting has no law {missing[0]!r}")
     parts = {}
     for column in columns:
         parts[f"{column} ours"] = summary[column]
-        parts[f"{column} paper"] = paper.loc[summary.index, column]
+        parts[f"{column} paper"] = paper[column]
     return pd.DataFrame(parts, index=summary.index)

@@ -64,33 +64,34 @@ def law_points(rows: pd.DataFrame, points: str = "final", *, min_share: float = 
 
 
 def fit_per_language(laws: Mapping[str, tuple[Law, Mapping]], tables: Mapping[str, pd.DataFrame],
-                     **fit_kwargs) -> dict[tuple[str, str], FitResult | str]:
-    """Every law fitted to every language's table: {(law name, lang): FitResult}, or the reason as a string where
-    a fit cannot be made (too few observations, missing columns), so that a small study still prints its table.
+                     **fit_kwargs) -> dict[tuple[str, str], FitResult]:
+    """Every law fitted to every language's table: {(law name, lang): FitResult}; where a fit cannot be made (too
+    few observations, missing columns) the result has status ``failed`` and the reason as its ``message``
+    (``FitResult.failed``), so that a small study still prints its table.
 
     ``laws`` maps a name to (law, its own fit options, e.g. {"tie_exponents": True}); ``fit_kwargs`` go to every
     fit (:func:`atlas_core.fit.fit_law`).
     """
-    out: dict[tuple[str, str], FitResult | str] = {}
+    out: dict[tuple[str, str], FitResult] = {}
     for name, (law, options) in laws.items():
         for lang, table in tables.items():
             try:
                 out[(name, lang)] = fit_law(law, table, **{**fit_kwargs, **options})
             except AtlasError as err:
-                out[(name, lang)] = str(err)
+                out[(name, lang)] = FitResult.failed(law, str(err))
     return out
 
 
-def parameter_table(fits: Mapping[tuple[str, str], FitResult | str]) -> pd.DataFrame:
+def parameter_table(fits: Mapping[tuple[str, str], FitResult]) -> pd.DataFrame:
     """One row per (law, lang) fit: its reported parameters, the compute-optimal exponent a = beta/(alpha+beta)
     (N_opt grows as C^a for the Chinchilla form), status, in-sample R^2, observations, parameters at a bound, and
-    ``note`` (why there is no fit, for entries that are a reason instead of a fit)."""
+    ``note`` (why there is no fit, for fits whose status is ``failed``)."""
     if not fits:
         raise AtlasError("parameter_table: no fits")
     rows = []
     for (law, lang), fit in fits.items():
-        if isinstance(fit, str):
-            rows.append(dict(law=law, lang=lang, status="no fit", note=fit))
+        if not fit.ok:
+            rows.append(dict(law=law, lang=lang, status=fit.status, note=fit.message))
             continue
         p = fit.params
         a_n = p["beta"] / (p["alpha"] + p["beta"]) if p["alpha"] + p["beta"] > 0 else np.nan
@@ -267,12 +268,12 @@ def unimax_tax(grid_rows: pd.DataFrame, unimax_rows: pd.DataFrame, languages: Se
     return gap.assign(C=6 * gap["N"] * gap["tokens"])
 
 
-def repetition_vs_law(curves: pd.DataFrame, fit: FitResult | str) -> pd.DataFrame:
-    """:func:`repetition_gap` (curves "measured, N=..."), and where ``fit`` is a fitted monolingual ATLAS law (not
-    the reason it failed), the same ratio that law predicts at the same points, L(N, S(D; U)) / L(N, D) - 1 with U
+def repetition_vs_law(curves: pd.DataFrame, fit: FitResult) -> pd.DataFrame:
+    """:func:`repetition_gap` (curves "measured, N=..."), and where ``fit`` (a monolingual ATLAS fit) succeeded, the
+    same ratio that law predicts at the same points, L(N, S(D; U)) / L(N, D) - 1 with U
     the small pool (curves "ATLAS fit, N=...")."""
     gap = repetition_gap(curves).assign(curve=lambda t: "measured, N=" + t["N"].astype(str))
-    if isinstance(fit, str):
+    if not fit.ok:
         return gap
     frame = gap.assign(D=gap["tokens"], U=curves["U"].min())
     predicted = fit.predict(frame) / fit.predict(frame.assign(U=np.inf)) - 1
@@ -280,25 +281,25 @@ def repetition_vs_law(curves: pd.DataFrame, fit: FitResult | str) -> pd.DataFram
     return pd.concat([gap, fitted], ignore_index=True)
 
 
-def saturation_rates(atlas: Mapping[str, FitResult | str], dcsl: Mapping[str, FitResult | str]) -> dict[str, float]:
+def saturation_rates(atlas: Mapping[str, FitResult], dcsl: Mapping[str, FitResult]) -> dict[str, float]:
     """The saturation rate lambda by label: Muennighoff et al.'s C4 fit (1 / R*_D), then per language the
     monolingual ATLAS fit's lambda and the DCSL fit's 1 / R_D (fits that failed or ran to 0 are left out)."""
     rates = {"Muennighoff et al. (C4): 1/R*_D": 1 / published.DATABLATIONS["params"]["R_D"]}
     for lang in atlas:
-        for name, fit, key in (("ATLAS", atlas[lang], "lambda"), ("DCSL", dcsl.get(lang, "no fit"), "R_D")):
-            if not isinstance(fit, str) and fit.params[key] > 0:
+        for name, fit, key in (("ATLAS", atlas[lang], "lambda"), ("DCSL", dcsl.get(lang), "R_D")):
+            if fit is not None and fit.ok and fit.params[key] > 0:
                 rates[f"ours, {name} ({lang})"] = fit.params[key] if key == "lambda" else 1 / fit.params[key]
     return rates
 
 
-def pool_trajectories(fits: Mapping[str, FitResult | str], caps: Mapping[str, float],
+def pool_trajectories(fits: Mapping[str, FitResult], caps: Mapping[str, float],
                       budgets: Sequence[float]) -> pd.DataFrame:
     """Compute-optimal trajectories (:func:`trajectories`) of each language's monolingual ATLAS fit with unique
     data (lang "<lang>, unique data") and, for the languages in ``caps``, with that many unique tokens
     (lang "<lang>, <U/1000>K unique"). Failed fits are skipped; empty when none is left."""
     paths = []
     for lang, fit in fits.items():
-        if isinstance(fit, str):
+        if not fit.ok:
             continue
         pools = {f"{lang}, unique data": np.inf}
         if lang in caps:

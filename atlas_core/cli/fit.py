@@ -18,8 +18,7 @@ from atlas_core.errors import AtlasError
 from atlas_core.fit import GroupedFit, bootstrap_fit, fit_groups, fit_law
 from atlas_core.fit.core import OBJECTIVES
 from atlas_core.fit.groups import law_for
-from atlas_core.laws import LAWS, Atlas, Law, make_law
-from atlas_core.laws.atlas import transfer_starts
+from atlas_core.laws import LAWS, atlas_factory, make_law
 from atlas_core.laws.multilingual import FAMILY_COLUMN
 
 
@@ -45,7 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     atlas.add_argument("--k", type=int, default=3, help="size of K_t when chosen automatically (3)")
     atlas.add_argument("--target", default=None, help="target language (for tau starts from --transfer-matrix)")
     atlas.add_argument("--transfer-matrix", default=None, metavar="CSV",
-                       help="transfer scores, rows = target, columns = source, or 'published' (ATLAS Fig. C.2)")
+                       help="BTS transfer scores, rows = target, columns = source, or 'published' (ATLAS Fig. "
+                       "C.2); tau starts at BTS / (2 - BTS)")
 
 
 def read_runs(path: str) -> pd.DataFrame:
@@ -100,14 +100,9 @@ def _transfer_matrix(source: str | None) -> pd.DataFrame | None:
 
 
 def _atlas_law(args: argparse.Namespace, matrix: pd.DataFrame | None):
-    """A law, or a per-group factory, for ATLAS from the command-line options."""
-    def build(target: str | None, rows: pd.DataFrame) -> Law:
-        if args.transfer is None:
-            return Atlas.for_target(rows, target, k=args.k, transfer_matrix=matrix)
-        transfer = [s.strip() for s in args.transfer.split(",") if s.strip()]
-        return Atlas(transfer, other="D_total" in rows.columns, tau_init=transfer_starts(matrix, target, transfer))
-
-    return build
+    """The per-target ATLAS factory (``atlas_core.laws.atlas_factory``) from the command-line options."""
+    transfer = None if args.transfer is None else [s.strip() for s in args.transfer.split(",") if s.strip()]
+    return atlas_factory(k=args.k, transfer=transfer, transfer_matrix=matrix)
 
 
 def _print_fit(fit, ci: pd.DataFrame | None, title: str) -> None:

@@ -74,7 +74,7 @@ def claims(tables: StudyTables) -> list[Claim]:
     for lang, table in ends.items():
         if table["U"].nunique() == 2:
             fit = fit_per_language({"ATLAS": (Atlas(), {})}, {lang: table}, starts=STARTS)[("ATLAS", lang)]
-            estimate = None if isinstance(fit, str) else lambda_estimate(table, fit)
+            estimate = lambda_estimate(table, fit) if fit.ok else None
             out.append(saturation_claim(lang, estimate, float(seconds[table["run_id"].unique()].mean())))
     tax = unimax_tax(grid, tables.kind("unimax"), languages)
     unimax_seconds = run_seconds(tables.kind("unimax"))

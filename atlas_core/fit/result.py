@@ -18,6 +18,9 @@ from atlas_core.errors import AtlasError
 from atlas_core.laws import Law, make_law
 
 
+FAILED = "failed"  # the fit could not be made (too few rows, a bad table, a prediction that overflows)
+
+
 def r_squared(loss: np.ndarray, predicted: np.ndarray) -> float:
     """R^2 of the loss (not the log loss): 1 - SS_res / SS_tot; NaN when every loss is equal."""
     ss_tot = float(np.sum((loss - loss.mean()) ** 2))
@@ -28,7 +31,7 @@ def r_squared(loss: np.ndarray, predicted: np.ndarray) -> float:
 class FitResult:
     """One fitted law: reported ``params`` (CLI key names), explicit ``status`` and in-sample ``r2`` on loss."""
 
-    law: Law
+    law: Law | None  # None only for a fit that failed before its law was built
     params: dict[str, float]
     status: str
     objective: float
@@ -44,6 +47,16 @@ class FitResult:
     at_bound: list[str] = field(default_factory=list)
     sigma: float | None = None  # MLE only: fitted log-scale of the log residuals
     message: str = ""
+
+    @classmethod
+    def failed(cls, law: Law | None, message: str) -> "FitResult":
+        """A fit that could not be made: status ``failed``, no parameters, the reason in ``message``."""
+        return cls(law=law, params={}, status=FAILED, objective=float("nan"), message=message)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the fit produced parameters (its status is not ``failed``)."""
+        return self.status != FAILED
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """Predicted loss for every row of ``frame``."""

@@ -3,7 +3,9 @@ benchmarks and teaching notebooks.
 
 ``synthetic_runs(law, params, n, noise=0.05, seed=0)`` draws ``n`` random inputs that exercise every term of
 ``law`` (repetition well past one epoch, model sizes past the compute-optimal size for U, K from 1 to 50, ...)
-and sets ``loss = L(params) * exp(noise * standard normal)``.
+and sets ``loss = L(params) * exp(noise * standard normal)``. The loss comes from the library's own ``predict``, so
+a fit recovers it even if a law's formula were wrong: tests of the formulas generate their data from the paper's
+equations transcribed separately (``tests/paper_equations.py``) on ``synthetic_inputs``.
 """
 
 from __future__ import annotations

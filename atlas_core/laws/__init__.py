@@ -13,7 +13,7 @@ reverse-mode gradients (``engine``), one validation module (``validate``) and th
 """
 
 from atlas_core.laws.allocation import compute_optimal, loss_on_frontier, optimal_allocation
-from atlas_core.laws.atlas import Atlas
+from atlas_core.laws.atlas import Atlas, atlas_factory, tau_from_bts
 from atlas_core.laws.base import Law, ParamSpec
 from atlas_core.laws.chinchilla import Chinchilla
 from atlas_core.laws.crossover import crossover_tokens, fit_crossover_law
@@ -35,7 +35,7 @@ def make_law(name: str, **config) -> Law:
 
 
 __all__ = [
-    "Atlas", "Chinchilla", "CurseLaw", "DataConstrained", "LAWS", "Law", "MultilingualSL", "ParamSpec",
+    "Atlas", "Chinchilla", "atlas_factory", "tau_from_bts", "CurseLaw", "DataConstrained", "LAWS", "Law", "MultilingualSL", "ParamSpec",
     "compute_optimal", "crossover_tokens", "loss_on_frontier", "fit_crossover_law", "iso_loss_frontier", "iso_loss_multipliers",
     "make_law", "optimal_allocation", "saturation", "term_share",
 ]

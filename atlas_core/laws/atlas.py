@@ -15,18 +15,24 @@ Columns (one row per evaluation of target t):
 
 Variants: ``Atlas()`` is monolingual ATLAS (D_t only: E, A, B, alpha, beta, lambda); ``Atlas(other=True)`` adds
 D_other; ``Atlas(transfer=["es", "pt", "fr"], other=True)`` is the full law. ``Atlas.for_target`` picks K_t as the
-k sources most often co-sampled with t (rows where both D > 0 and D_<s> > 0) and starts tau_s from a transfer
-matrix (rows = target, columns = source; e.g. ``atlas_core.published.transfer_matrix()`` or a measured BTS).
+k sources co-sampled with t in the most distinct mixtures and starts tau_s from a transfer matrix of BTS (rows =
+target, columns = source; e.g. ``atlas_core.published.transfer_matrix()`` or a measured BTS). ``atlas_factory`` is
+the one per-target ATLAS factory (the CLI, the Table 1 comparison and chapter 3 all build the law with it).
 ``atlas_core.analysis.observations`` builds this layout from a study's evaluation rows.
 
 tau is unconstrained in sign (negative = interference) but bounded to [-1, 10]; where the effective data would
 not be positive it is floored at ``D_EFF_FLOOR`` times S(D_t; U_t), which makes such parameters a very poor fit
-(zero gradient through the floor) rather than a NaN.
+rather than a NaN (the gradient through the floor is exact: it depends on lambda through S(D_t; U_t), not on tau).
+
+Starting tau from a transfer score: under ATLAS a 50/50 bilingual run that has seen d tokens has
+D_eff = (1 + tau) d / 2 of the target, so it reaches the monolingual loss at d_mono after d_bi = 2 d_mono / (1 + tau)
+tokens and its bilingual transfer score is BTS = 2 - d_bi / d_mono = 2 tau / (1 + tau); ``tau_from_bts`` inverts
+that, tau = BTS / (2 - BTS).
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -63,9 +69,13 @@ class _LogEffectiveData:
         self.value = np.log(self.D_eff)
 
     def vjp(self, cot: np.ndarray, grad: np.ndarray) -> None:
+        # unfloored: d log D_eff = d(sum_m w_m S_m) / D_eff; floored: D_eff = floor * S_t, d log D_eff = dS_t / S_t
         c = np.where(self.floored, 0.0, cot / self.D_eff)
-        d_lam = np.einsum("sm,smn->sn", self.weight, self.sat.d_dlam()) * self.lam[:, None]
-        grad[:, self.j_lam] += np.einsum("sn,sn->s", c, d_lam)
+        c_floor = np.where(self.floored, cot / self.sat.S[:, 0], 0.0)
+        dS_dlam = self.sat.d_dlam()
+        d_lam = np.einsum("sm,smn->sn", self.weight, dS_dlam) * self.lam[:, None]
+        grad[:, self.j_lam] += np.einsum("sn,sn->s", c, d_lam) \
+            + np.einsum("sn,sn->s", c_floor, dS_dlam[:, 0] * self.lam[:, None])
         if self.j_taus:
             grad[:, self.j_taus] += np.einsum("sn,smn->sm", c, self.sat.S[:, 1:])
 
@@ -150,22 +160,26 @@ class Atlas(Law):
     def for_target(cls, frame: pd.DataFrame, target: str | None = None, *, k: int = 3,
                    transfer_matrix: pd.DataFrame | None = None, candidates: Iterable[str] | None = None,
                    other: bool | None = None) -> "Atlas":
-        """The full law for one target: K_t = the ``k`` sources most often co-sampled with the target.
+        """The full law for one target: K_t = the ``k`` sources co-sampled with the target in the most mixtures.
 
         Candidates are the ``D_<s>`` columns (except ``D_total`` and the target's own ``D_<target>``) unless
-        given. Co-sampling counts rows with D > 0 and D_<s> > 0; ties go to more total tokens, then the name.
+        given. A mixture is a distinct composition of the training tokens (``mixture_ids``), so a mixture trained
+        at many sizes or evaluated at many points counts once; ties go to more total tokens, then the name.
         ``other`` defaults to whether a ``D_total`` column exists. tau_s starts from
-        ``transfer_matrix.loc[target, s]`` where that entry exists.
+        ``tau_from_bts(transfer_matrix.loc[target, s])`` where that entry exists.
         """
         target_d = numeric_column(frame, "D", what="law 'atlas'")
         names = list(candidates) if candidates is not None else [
             c[2:] for c in frame.columns if c.startswith("D_") and c[2:] not in RESERVED and c[2:] != target]
+        missing = [s for s in names if f"D_{s}" not in frame.columns]
+        if missing:
+            raise AtlasError(f"law 'atlas': missing column 'D_{missing[0]}' for candidate transfer language "
+                             f"'{missing[0]}'")
+        mixtures = mixture_ids(frame)
         ranked = []
         for s in names:
-            if f"D_{s}" not in frame.columns:
-                raise AtlasError(f"law 'atlas': missing column 'D_{s}' for candidate transfer language '{s}'")
             d_s = pd.to_numeric(frame[f"D_{s}"], errors="coerce").fillna(0.0).to_numpy()
-            count = int(((target_d > 0) & (d_s > 0)).sum())
+            count = len(set(mixtures[(target_d > 0) & (d_s > 0)]))
             if count:
                 ranked.append((-count, -float(d_s.sum()), s))
         transfer = [s for _, _, s in sorted(ranked)[:k]]
@@ -173,10 +187,54 @@ class Atlas(Law):
                    tau_init=transfer_starts(transfer_matrix, target, transfer))
 
 
+def mixture_ids(frame: pd.DataFrame) -> np.ndarray:
+    """One label per row naming its mixture: the shares of D and of every ``D_<s>`` in the row's tokens (of
+    ``D_total`` when present), to 4 significant digits. Rows of one mixture at any size, seed or point of
+    training agree."""
+    columns = ["D", *(c for c in frame.columns if c.startswith("D_") and c[2:] not in RESERVED)]
+    tokens = frame[columns].apply(pd.to_numeric, errors="coerce").fillna(0.0).to_numpy(dtype=np.float64)
+    total = (pd.to_numeric(frame["D_total"], errors="coerce").to_numpy(dtype=np.float64)
+             if "D_total" in frame.columns else tokens.sum(axis=1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = tokens / total[:, None]
+    return np.array([" ".join(f"{v:.4g}" for v in row) for row in shares])
+
+
+def tau_from_bts(bts) -> np.ndarray:
+    """The tau at which ATLAS gives a 50/50 bilingual run transfer score ``bts``: tau = BTS / (2 - BTS)
+    (BTS = 2 tau / (1 + tau), see the module docstring); +inf for BTS >= 2, which no finite tau reaches."""
+    bts = np.asarray(bts, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(bts < 2.0, bts / (2.0 - bts), np.inf)
+
+
 def transfer_starts(matrix: pd.DataFrame | None, target: str | None, sources: Iterable[str]) -> dict[str, float]:
-    """tau starts for ``sources`` from row ``target`` of a transfer matrix (rows = target, columns = source);
-    sources without a finite entry are left out (they start from the default grid)."""
+    """tau starts for ``sources`` from row ``target`` of a BTS matrix (rows = target, columns = source), each
+    ``tau_from_bts`` of its entry (clipped to the tau bounds by ``Atlas``); sources without a finite entry are left
+    out (they start from the default grid)."""
     if matrix is None or target is None or target not in matrix.index:
         return {}
     row = matrix.loc[target]
-    return {s: float(row[s]) for s in sources if s in row.index and np.isfinite(row[s])}
+    return {s: float(tau_from_bts(row[s])) for s in sources if s in row.index and np.isfinite(row[s])}
+
+
+def atlas_factory(*, k: int = 3, transfer: Sequence[str] | None = None, other: bool | None = None,
+                  transfer_matrix: pd.DataFrame | None = None,
+                  languages: Iterable[str] | None = None) -> Callable[[str | None, pd.DataFrame], Atlas]:
+    """The one way to build ATLAS for a target from its rows: ``(target, rows) -> Atlas``.
+
+    K_t is ``transfer`` when given, else the ``k`` sources co-sampled with the target in the most mixtures
+    (among ``languages`` that have a ``D_<s>`` column, when given); the D_other term is on when ``other`` is True
+    (default: when the rows have ``D_total``); tau starts from ``transfer_matrix`` (BTS, via ``tau_from_bts``).
+    """
+    pool = None if languages is None else list(languages)
+
+    def build(target: str | None, rows: pd.DataFrame) -> Atlas:
+        with_other = "D_total" in rows.columns if other is None else other
+        if transfer is not None:
+            return Atlas(transfer, other=with_other, tau_init=transfer_starts(transfer_matrix, target, transfer))
+        candidates = None if pool is None else [s for s in pool if s != target and f"D_{s}" in rows.columns]
+        return Atlas.for_target(rows, target, k=k, transfer_matrix=transfer_matrix, candidates=candidates,
+                                other=with_other)
+
+    return build

@@ -3,7 +3,8 @@
 Columns: ``N`` (parameters), ``D`` (training tokens), ``U`` (unique tokens; ``inf`` = unlimited).
 
     D' = S(D; U, 1/R_D)        repeated data saturates (S is ``atlas_core.laws.saturation``)
-    N' = S(N; U_N, 1/R_N)      U_N = min(N, N_opt(U)): parameters beyond the compute-optimal size for U tokens
+    N' = S(N; U_N, 1/R_N)      U_N = min(N, N_opt(U_D)): parameters beyond the compute-optimal size for the
+                               U_D = min(D, U) unique tokens the run saw (also below one epoch, and with U = inf)
     N_opt(U) = G * (G U)^(beta/alpha),  G = (alpha A / (beta B))^(1 / (alpha + beta))
 
 which is the datablations definition (R_D = max(D/U - 1, 0) and R_N = max(N/U_N - 1, 0) clipped at 0, decay
@@ -82,8 +83,8 @@ class DataConstrained(Law):
         return (Column("N"), Column("D"), Column("U", CAP))
 
     def features(self, columns, frame: pd.DataFrame) -> Observations:
-        finite = np.isfinite(columns["U"])
-        return {"N": columns["N"], "U_finite": finite, "logU": np.log(np.where(finite, columns["U"], 1.0)),
+        seen = np.minimum(columns["D"], columns["U"])  # U_D: the unique tokens the run saw (D = U_D (1 + R_D))
+        return {"N": columns["N"], "U_finite": np.isfinite(seen), "logU": np.log(seen),
                 "repetition": Repetition(columns["D"], columns["U"])}
 
     def log_loss(self, theta: np.ndarray, obs: Observations) -> Term:

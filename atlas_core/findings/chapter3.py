@@ -1,0 +1,89 @@
+"""Chapter 3's claims (Table 1), decided on the held-out R² tables of ``atlas_core.analysis.law_comparison``.
+
+An ordering "law a generalises better than law b on split s" is measured as a's held-out R² minus b's on the same
+held-out rows, one difference per (target language, random-split seed); its 95% interval is Student's t over
+those differences, and the claim's region is a difference above 0. Two more claims: the monolingual laws fit
+alike (the spread of their random-split R², region below 0.05: the paper's spread is 0.02) and they extrapolate to
+the largest D (the best law's R²(D), region above 0.9: the paper's are 0.91 to 0.94). One value gives a one-point
+interval, which ``decide`` calls undecided; no finite value at all is "not measured".
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from atlas_core.analysis.law_comparison import ATLAS_DT, ATLAS_FULL, ATLAS_OTHER, CSL, CSL_DT, DCSL, MSL
+from atlas_core.errors import require_columns
+from atlas_core.findings.verdict import Claim, Region, Verdict, decide
+
+CHAPTER = 3
+# (setting, claim, the paper's two R², better law, worse law, split)
+ORDERINGS = (
+    ("mono", "ATLAS beats CSL on R^2(N)", "0.88 vs 0.68", ATLAS_DT, CSL, "N"),
+    ("mono", "DCSL beats CSL on R^2(N)", "0.78 vs 0.68", DCSL, CSL, "N"),
+    ("multi", "D_other lifts R^2", "0.98 vs 0.70", ATLAS_OTHER, ATLAS_DT, "random"),
+    ("multi", "full ATLAS beats CSL on D_t (R^2)", "0.98 vs 0.64", ATLAS_FULL, CSL_DT, "random"),
+    ("multi", "full ATLAS beats MSL on R^2(M)", "0.82 vs 0.70", ATLAS_FULL, MSL, "M"),
+    ("multi", "transfer terms lift R^2(M)", "0.82 vs 0.66", ATLAS_FULL, ATLAS_OTHER, "M"),
+    ("multi", "ATLAS + D_other extrapolates in N, CSL on D_t does not", "0.89 vs -0.99", ATLAS_OTHER, CSL_DT, "N"),
+)
+ALIKE = Region.below(0.05)
+EXTRAPOLATE_D = Region.above(0.9)
+
+
+def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean and 95% Student-t interval of ``values`` (a one-point interval for a single value)."""
+    mean = float(np.mean(values))
+    if len(values) < 2:
+        return mean, mean, mean
+    half = float(stats.t.ppf(0.975, len(values) - 1) * np.std(values, ddof=1) / math.sqrt(len(values)))
+    return mean, mean - half, mean + half
+
+
+def _claim(claim: str, paper: str, values: np.ndarray, region: Region, what: str) -> Claim:
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return Claim(CHAPTER, claim, paper, None, None, None, Verdict.NOT_MEASURED,
+                     f"no finite {what} (too few runs or sizes in this profile)")
+    mean, low, high = mean_interval(values)
+    return Claim(CHAPTER, claim, paper, mean, low, high, decide(low, high, region),
+                 f"{what} over {len(values)} (language, split) values; claim region {region.describe()}")
+
+
+def _by_law(table: pd.DataFrame, split: str) -> pd.DataFrame:
+    """Held-out R², one row per (language, seed), one column per law, for one split."""
+    part = table[table["split"] == split]
+    return part.pivot_table(index=["lang", "seed"], columns="law", values="r2", aggfunc="mean", sort=False)
+
+
+def ordering_claim(table: pd.DataFrame, claim: str, paper: str, better: str, worse: str, split: str) -> Claim:
+    """``better`` generalises better than ``worse`` on ``split``: the difference of their held-out R²."""
+    wide = _by_law(table, split)
+    if better not in wide.columns or worse not in wide.columns:
+        diff = np.array([])
+    else:
+        diff = (wide[better] - wide[worse]).to_numpy(dtype=float)
+    return _claim(claim, paper, diff, Region.above(0.0), f"R^2 difference ({split} split)")
+
+
+def table1_claims(mono: pd.DataFrame, multi: pd.DataFrame) -> list[Claim]:
+    """Every claim of chapter 3 from the ``r2_table`` of each setting (columns law, lang, split, seed, r2)."""
+    for name, table in (("mono", mono), ("multi", multi)):
+        require_columns(table, ("law", "lang", "split", "seed", "r2"), f"table1_claims ({name})")
+    paper_laws = [CSL, DCSL, ATLAS_DT]
+    random = _by_law(mono, "random").reindex(columns=paper_laws)
+    spread = (random.max(axis=1) - random.min(axis=1))[random.notna().sum(axis=1) >= 2].to_numpy(dtype=float)
+    best_d = _by_law(mono, "D").reindex(columns=paper_laws).max(axis=1).to_numpy(dtype=float)
+    claims = [
+        _claim("mono: all laws fit alike (spread of R^2)", "0.92 to 0.94", spread, ALIKE, "spread of random-split R^2"),
+        _claim("mono: the laws extrapolate to the largest D (best R^2(D))", "0.94", best_d, EXTRAPOLATE_D,
+               "best law's R^2(D)"),
+    ]
+    tables = {"mono": mono, "multi": multi}
+    claims += [ordering_claim(tables[setting], f"{setting}: {claim}", paper, better, worse, split)
+               for setting, claim, paper, better, worse, split in ORDERINGS]
+    return claims
