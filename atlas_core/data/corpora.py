@@ -8,8 +8,9 @@ never mix silently: ``"de"`` is Bible German, ``"de@libreoffice"`` is help-text 
 
 Layout under the cache root: ``corpora/<source>/<lang>/{train,test}.txt`` (UTF-8, one verse / paragraph /
 line per line) and ``corpora/<source>/manifest.json`` (provenance, held-out units, bytes and sha256 per split).
-A corpus is *prepared* when its manifest entry exists and its files have the recorded sizes; opening a split
-(``require``) also checks its sha256 (``atlas_core.data.integrity``), and refuses a damaged file in one line.
+A corpus is *prepared* when its manifest entry exists and its files match the size and sha256 recorded when
+they were written (``atlas_core.data.integrity``); opening a split (``require``) refuses a damaged file in one
+line.
 """
 
 from __future__ import annotations
@@ -66,8 +67,9 @@ class Corpus:
 
     @property
     def prepared(self) -> bool:
-        """In the manifest, with both split files at their recorded sizes (a stat each)."""
-        return not self.problems(full=False)
+        """In the manifest, with both split files matching their records (a stat each once their checksums are
+        remembered, ``atlas_core.data.integrity``)."""
+        return not self.problems(full=True)
 
     def require(self, split: str) -> Path:
         """The split's file, checked in full against its record; ``AtlasError`` in one line if it is not."""
@@ -134,15 +136,15 @@ def resolve_corpus(key: str) -> Corpus:
     return Corpus(canonical, language, source)
 
 
+def registered_corpora() -> list[Corpus]:
+    """Every corpus some manifest lists, intact or not."""
+    return [resolve_corpus(f"{code}@{source}")
+            for source in SOURCES for code in read_manifest(source).get("languages", {})]
+
+
 def available_languages() -> list[str]:
     """Canonical corpus keys of every corpus prepared and loadable now, sorted."""
-    keys = []
-    for source in SOURCES:
-        for code in read_manifest(source).get("languages", {}):
-            corpus = resolve_corpus(f"{code}@{source}")
-            if corpus.prepared:
-                keys.append(corpus.key)
-    return sorted(keys)
+    return sorted(corpus.key for corpus in registered_corpora() if corpus.prepared)
 
 
 def write_corpus(source: str, code: str, train: list[str], test: list[str]) -> dict:

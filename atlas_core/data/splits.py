@@ -74,15 +74,15 @@ def stream_problem(out: Path, stamp: dict, *, full: bool, rehash: bool = False) 
     return problem(out, recorded.get("stream"), full=full, rehash=rehash)
 
 
-def encoding_stamp(corpus: Corpus, split: str, tok: SentencePieceTokenizer) -> dict:
+def encoding_stamp(text_sha256: str, model_sha256: str) -> dict:
     """What a cached encoding is of: the text's and the model's sha256."""
-    return {"text_sha256": corpus.record(split)["sha256"], "model_sha256": tok.model_sha256}
+    return {"text_sha256": text_sha256, "model_sha256": model_sha256}
 
 
 def _encoded(corpus: Corpus, split: str, tok: SentencePieceTokenizer) -> np.ndarray:
     """The cached SentencePiece encoding of a split, (re-)encoded when missing, stale or damaged."""
     out = stream_path(corpus, split, tok.name)
-    stamp = encoding_stamp(corpus, split, tok)
+    stamp = encoding_stamp(corpus.record(split)["sha256"], tok.model_sha256)
     if stream_problem(out, stamp, full=True):
         with file_lock(out.with_suffix(".lock")):
             if stream_problem(out, stamp, full=True):
