@@ -1,7 +1,7 @@
 """Nothing damaged in the cache is ever used: every cached artifact is checked against the size and sha256
 recorded when it was written, refused in one line naming the file, and rebuilt by ``atlas data prepare``.
-Also: stale temporaries of killed runs are cleaned, atomic writes respect the umask, and a cache path that is a
-file or an empty user corpus is one line with exit 2. All on a temporary ``ATLAS_CACHE`` with the fake wheel."""
+Also: stale temporaries of killed runs are cleaned, and a cache path that is a file or an empty user corpus is
+one line with exit 2. All on a temporary ``ATLAS_CACHE`` with the fake wheel."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import sys
 import numpy as np
 import pytest
 
-from atlas_core.atomic import write_bytes_atomic
 from atlas_core.cli import main
 from atlas_core.data import get_tokenizer, load_split, resolve_corpus
 from atlas_core.data.corpora import manifest_path
@@ -169,12 +168,3 @@ def test_prepare_removes_the_temporaries_of_killed_runs_only(bible):
     assert main(["data", "prepare", "--quiet"]) == 0
     assert not any(p.exists() for p in killed + [old]) and all(p.exists() for p in live)
 
-
-@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
-def test_atomic_writes_respect_the_umask(tmp_path, umask, mode):
-    previous = os.umask(umask)
-    try:
-        write_bytes_atomic(tmp_path / "f.bin", b"data")
-    finally:
-        os.umask(previous)
-    assert (tmp_path / "f.bin").stat().st_mode & 0o777 == mode
