@@ -104,7 +104,7 @@ def test_truncated_sentencepiece_model_is_trained_anew(bible):
     assert np.array_equal(load_split("es", "test", SPM).ids, ids), "training is deterministic"
 
 
-def test_prepare_tokenizers_rebuilds_a_damaged_model(bible, capsys):
+def test_prepare_tokenizers_rebuilds_a_damaged_model_and_stream(bible, capsys):
     assert main(["data", "prepare", "--quiet", "--tokenizers", SPM]) == 0
     model = tokenizer_dir() / f"{SPM}.model"
     model.write_bytes(model.read_bytes()[:1000])
@@ -112,6 +112,11 @@ def test_prepare_tokenizers_rebuilds_a_damaged_model(bible, capsys):
     _sentencepiece.cache_clear()
     assert main(["data", "prepare", "--quiet", "--tokenizers", SPM]) == 0
     assert model_problem(model) is None
+    stream = stream_path(resolve_corpus("es"), "test", SPM)
+    encoded = stream.read_bytes()
+    os.truncate(stream, 100)
+    assert main(["data", "prepare", "--quiet", "--tokenizers", SPM]) == 0
+    assert stream.read_bytes() == encoded
 
 
 def test_damaged_token_stream_is_encoded_anew(bible):
