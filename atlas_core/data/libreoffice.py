@@ -21,15 +21,14 @@ import hashlib
 import re
 import shutil
 import subprocess
-import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
 from tqdm import tqdm
 
-from atlas_core.data.cache import cache_root
+from atlas_core.data.cache import temp_dir
 from atlas_core.data.corpora import read_manifest, resolve_corpus, update_manifest, write_corpus
-from atlas_core.data.download import sha256_of
+from atlas_core.data.integrity import sha256_of
 from atlas_core.data.languages import LANGUAGES, LIBREOFFICE
 from atlas_core.errors import AtlasError
 
@@ -158,24 +157,23 @@ def prepare_libreoffice(languages: list[str] | None = None, progress: bool = Tru
     """Fetch, extract and split the help languages not yet prepared; return the codes written."""
     codes = libreoffice_languages() if languages is None else [
         resolve_corpus(f"{key.split('@')[0]}@{LIBREOFFICE}").language.code for key in languages]
-    manifest = read_manifest(LIBREOFFICE)
+    manifest = read_manifest(LIBREOFFICE, rebuilding=True)
     if {k: manifest.get(k) for k in manifest_header()} != manifest_header():
         manifest = {}
     todo = [c for c in codes if not (c in manifest.get("languages", {})
                                      and resolve_corpus(f"{c}@{LIBREOFFICE}").prepared)]
     if not todo:
         return []
-    cache_root().mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache_root(), prefix=".libreoffice-") as tmp:
-        reference_root, reference_provenance = fetch_help(REFERENCE, Path(tmp))
+    with temp_dir("libreoffice") as tmp:
+        reference_root, reference_provenance = fetch_help(REFERENCE, tmp)
         reference = read_help(reference_root)
         for code in tqdm(todo, desc="libreoffice: fetch and split", unit="lang", disable=not progress):
             if code == REFERENCE:
                 units, provenance = reference, reference_provenance
             else:
-                root, provenance = fetch_help(code, Path(tmp))
+                root, provenance = fetch_help(code, tmp)
                 units = read_help(root)
-                shutil.rmtree(Path(tmp) / code)  # the unpacked package: ~30 MB of HTML
+                shutil.rmtree(tmp / code)  # the unpacked package: ~30 MB of HTML
             train, test = language_lines(units, None if code == REFERENCE else reference)
             entry = {**write_corpus(LIBREOFFICE, code, train, test), **provenance}
             update_manifest(LIBREOFFICE, manifest_header(), {code: entry})  # per language: a rerun resumes

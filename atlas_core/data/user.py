@@ -5,7 +5,7 @@ of the lines, at least one, is the test split and the rest the train stream. A f
 (or alias) is that language; other codes need a row in ``<folder>/languages.csv`` with the columns
 ``code,name,script,family``. Keys: a bare code when no built-in source has the language (``cy``, ``xx``),
 else ``<lang>@user`` (``es@user``), so user text never silently replaces the Bible text of a language.
-Re-running skips files whose content is unchanged (sha256 in the manifest).
+Re-running skips files whose content is unchanged (sha256 in the manifest) and whose splits are intact.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from atlas_core.data.corpora import USER, read_manifest, update_manifest, write_corpus
+from atlas_core.data.corpora import USER, read_manifest, resolve_corpus, update_manifest, write_corpus
 from atlas_core.data.languages import ALIASES, LANGUAGES
 from atlas_core.errors import AtlasError
 
@@ -82,7 +82,7 @@ def prepare_user_corpus(folder: Path, progress: bool = True) -> list[str]:
     if not files:
         raise AtlasError(f"user corpus {folder}: no <lang>.txt files found")
     metadata = read_metadata(folder)
-    known = read_manifest(USER).get("languages", {})
+    known = read_manifest(USER, rebuilding=True).get("languages", {})
     entries, seen = {}, set()
     for path in tqdm(files, desc="user corpora", unit="file", disable=not progress):
         code, meta = language_entry(path.stem.lower(), path, metadata)
@@ -90,7 +90,7 @@ def prepare_user_corpus(folder: Path, progress: bool = True) -> list[str]:
             raise AtlasError(f"{path}: a second file for language {code!r}")
         seen.add(code)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if known.get(code, {}).get("sha256") == digest:
+        if known.get(code, {}).get("sha256") == digest and resolve_corpus(f"{code}@{USER}").prepared:
             continue
         lines = read_lines(path)
         n_test = max(1, round(USER_TEST_FRACTION * len(lines)))

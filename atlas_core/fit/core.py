@@ -3,8 +3,11 @@
 Huber: every start of the law's grid (Chinchilla: Hoffmann's 4500 points) runs a few batched L-BFGS iterations
 together (``atlas_core.fit.lbfgs``); hopeless starts are pruned in stages (to the best 5 %, then the best
 2 * n_polish) until a few run to convergence, and the best ``n_polish`` are polished with scipy L-BFGS-B and
-exact gradients; the lowest objective wins. MLE (Besiroglu et al.): BFGS (L-BFGS-B if the law has bounds) with
-exact gradients on (params, sigma), sigma starting at 0, from the given start(s) or else from the Huber fit.
+exact gradients; the lowest objective wins. On a table of more than ``PRUNE_ROWS`` rows the batched stages see
+a fixed random subsample of ``PRUNE_ROWS`` rows and only the scipy polish sees every row, so time and memory stay
+bounded whatever the table's size (objectives also evaluate starts in blocks, ``atlas_core.fit.objectives``).
+MLE (Besiroglu et al.): BFGS (L-BFGS-B if the law has bounds) with exact gradients on (params, sigma), sigma
+starting at 0, from the given start(s) or else from the Huber fit.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ EXPLORE_ITERATIONS = 30     # batched iterations every start gets before the fir
 KEEP_FRACTION = 0.05        # share of starts carried on from there (at least 4 * n_polish)
 SECOND_ITERATIONS = 100     # further iterations before pruning to 2 * n_polish
 REFINE_ITERATIONS = 5000    # cap for the last few starts; they stop earlier when converged
+PRUNE_ROWS = 250            # larger tables prune their starts on a subsample of this many rows (Epoch: 240)
 OBJECTIVES = ("huber", "mle")
 E_ZERO = 1e-6               # a fitted E below this fraction of the median loss counts as on its bound E = 0
 
@@ -46,16 +50,23 @@ def start_points(free: FreeParams, starts: Starts, seed: int) -> np.ndarray:
     return free.from_reported(starts)
 
 
+def pruning_rows(n_obs: int, seed: int) -> np.ndarray | None:
+    """The sorted rows the pruning stages see (a seeded draw of ``PRUNE_ROWS``), or None to use all of them."""
+    if n_obs <= PRUNE_ROWS:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(n_obs, size=PRUNE_ROWS, replace=False))
+
+
 def multistart(objective: HuberObjective, x0: np.ndarray, lower: np.ndarray, upper: np.ndarray, *,
-               n_polish: int = 5, atol: float = 0.0) -> tuple[Polished, int]:
+               n_polish: int = 5, atol: float = 0.0, pruning: HuberObjective | None = None) -> tuple[Polished, int]:
     """Staged pruning of the starts: all get ``EXPLORE_ITERATIONS`` batched iterations, the best ``KEEP_FRACTION``
-    ``SECOND_ITERATIONS`` more, the best ``2 * n_polish`` run to convergence, and the best ``n_polish`` are polished
-    with scipy. Returns the best polished optimum and how many polished starts agree with it (objective within
-    1e-6 relative)."""
-    x = x0
+    ``SECOND_ITERATIONS`` more, the best ``2 * n_polish`` run to convergence (these stages on ``pruning``, by
+    default ``objective`` itself), and the best ``n_polish`` are polished with scipy on ``objective``. Returns the
+    best polished optimum and how many polished starts agree with it (objective within 1e-6 relative)."""
+    x, pruning = x0, pruning or objective
     for iterations, keep in ((EXPLORE_ITERATIONS, max(4 * n_polish, int(np.ceil(KEEP_FRACTION * len(x0))))),
                              (SECOND_ITERATIONS, 2 * n_polish), (REFINE_ITERATIONS, n_polish)):
-        batch = minimize_batched(objective, x, lower, upper, max_iter=iterations, atol=atol)
+        batch = minimize_batched(pruning, x, lower, upper, max_iter=iterations, atol=atol)
         x = batch.x[np.argsort(batch.f)[:keep]]
     return best_of([polish(objective, start, lower, upper, atol=atol) for start in x], atol)
 
@@ -97,7 +108,11 @@ def fit_law(law: Law, df: pd.DataFrame, *, objective: str = "huber", delta: floa
     from_grid = starts is None or isinstance(starts, (int, np.integer))
     sigma = None
     if objective == "huber" or from_grid:
-        best, agree = multistart(huber_objective, x0, free.lower, free.upper, n_polish=n_polish, atol=atol)
+        subsample = pruning_rows(n_obs, seed)
+        pruning = None if subsample is None else HuberObjective(
+            free, law.prepare(df.iloc[subsample], with_loss=True), delta)
+        best, agree = multistart(huber_objective, x0, free.lower, free.upper, n_polish=n_polish, atol=atol,
+                                 pruning=pruning)
         x = best.x
     if objective == "mle":  # from the given starts, or else from the Huber optimum
         likelihood = HuberLikelihood(free, obs, delta)

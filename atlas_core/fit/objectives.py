@@ -8,7 +8,8 @@
 
 ``w`` are observation weights (bootstrap multiplicities), one row per start or shared. Both objectives take
 free vectors x of shape (S, F) and return values (S,) and gradients (S, F); ``rows`` selects which starts (and
-weight rows) the batch holds.
+weight rows) the batch holds. Starts are evaluated in blocks of at most ``BLOCK_CELLS`` start x observation
+cells, so memory stays bounded whatever the number of starts times the number of observations.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from scipy.special import ndtr
 from atlas_core.fit.params import FreeParams
 from atlas_core.laws.base import Observations
 from atlas_core.laws.engine import gradient
+
+BLOCK_CELLS = 1 << 21  # starts x observations per evaluation block (each (S, n) intermediate <= 16 MB)
 
 
 def negligible_change(n_obs: int) -> float:
@@ -68,16 +71,31 @@ class HuberObjective:
             return 1.0
         return self.weights if self.weights.shape[0] == 1 or rows is None else self.weights[rows]
 
+    def _blocks(self, x: np.ndarray, rows: np.ndarray | None):
+        """(x block, rows block) pairs of at most ``BLOCK_CELLS`` cells (one block for small problems)."""
+        size = max(1, BLOCK_CELLS // max(1, len(self.log_loss)))
+        if rows is None and self.weights is not None and self.weights.shape[0] > 1:
+            rows = np.arange(len(x))
+        for start in range(0, max(len(x), 1), size):
+            yield x[start:start + size], None if rows is None else rows[start:start + size]
+
+    def value(self, x: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        return np.concatenate([self._value(xb, rb) for xb, rb in self._blocks(x, rows)])
+
+    def value_and_grad(self, x: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        parts = [self._value_and_grad(xb, rb) for xb, rb in self._blocks(x, rows)]
+        return np.concatenate([f for f, _ in parts]), np.concatenate([g for _, g in parts])
+
     def _residuals(self, x: np.ndarray):
         term = self.free.law.log_loss(self.free.expand(x[:, : self.free.n_free]), self.obs)
         return term, self.log_loss - term.value
 
-    def value(self, x: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    def _value(self, x: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
         _, r = self._residuals(x)
         rho, _ = huber(r, self.delta)
         return (self._weights(rows) * rho).sum(axis=1)
 
-    def value_and_grad(self, x: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _value_and_grad(self, x: np.ndarray, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         term, r = self._residuals(x)
         rho, drho = huber(r, self.delta)
         w = self._weights(rows)
@@ -99,13 +117,13 @@ class HuberLikelihood(HuberObjective):
         """BFGS as Besiroglu et al. ran it, unless the law has bounds."""
         return "L-BFGS-B" if self.free.has_bounds else "BFGS"
 
-    def value(self, x: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    def _value(self, x: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
         _, r = self._residuals(x)
         sigma = x[:, -1:]
         rho, _ = huber(r * np.exp(-sigma), self.delta)
         return (self._weights(rows) * (rho + self.log_z + sigma)).sum(axis=1)
 
-    def value_and_grad(self, x: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _value_and_grad(self, x: np.ndarray, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         term, r = self._residuals(x)
         sigma = x[:, -1:]
         scale = np.exp(-sigma)
