@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import test_experiments_fake
 from test_experiments_fake import FakeCatalog
 
 from atlas_core.cli import main
@@ -19,7 +20,7 @@ from atlas_core.errors import AtlasError
 from atlas_core.experiments import Study
 
 TESTS = Path(__file__).parent
-FAKE = "test_experiments_fake"
+FAKE = test_experiments_fake
 
 
 def study(root, profile="smoke") -> Study:
@@ -75,10 +76,10 @@ def test_rows_status_and_observations_of_a_finished_study(finished):
 SCRIPT = """
 import sys
 sys.path.insert(0, {tests!r})
+import test_experiments_fake
 from test_experiments_fake import FakeCatalog
 from atlas_core.experiments import Study
-if __name__ == "__main__":
-    Study("smoke", {root!r}, trainer="test_experiments_fake", catalog=FakeCatalog()).run(workers=2, progress=False)
+Study("smoke", {root!r}, trainer=test_experiments_fake, catalog=FakeCatalog()).run(workers=2, progress=False)
 """
 
 
@@ -164,14 +165,15 @@ def test_the_dask_executor_runs_the_same_sweep_on_a_local_cluster(tmp_path, fini
 
 def test_cli_sweep_and_results(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr("atlas_core.experiments.study.DataCatalog", FakeCatalog)
+    monkeypatch.setattr("atlas_core.experiments.study.default_trainer", lambda: FAKE)
     profile = tmp_path / "mini.yaml"
     profile.write_text(textwrap.dedent("""
         name: mini
         experiments:
           scaling: {kind: mono, languages: [es, ru], scales: [10k], tokens: [100K, 200K]}
     """))
-    args = ["--profile", str(profile), "--root", str(tmp_path), "--trainer", FAKE]
-    assert main(["results", *args[:4], "--missing"]) == 0
+    args = ["--profile", str(profile), "--root", str(tmp_path)]
+    assert main(["results", *args, "--missing"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"mono\s+4\s+0\s+4\s+0\n", out) and "10k-es-100K-s0-" in out
     assert main(["sweep", *args, "--plan"]) == 0
@@ -182,7 +184,7 @@ def test_cli_sweep_and_results(tmp_path, monkeypatch, capsys):
     assert "no experiment of kind(s) capacity" in capsys.readouterr().err
     assert main(["sweep", *args, "--workers", "1", "--no-progress"]) == 0
     assert "1 worker(s)" in capsys.readouterr().out
-    assert main(["results", *args[:4]]) == 0
+    assert main(["results", *args]) == 0
     rows = len(Study(profile, tmp_path, catalog=FakeCatalog()).rows())
     assert re.search(rf"mono\s+4\s+4\s+0\s+{rows}\n", capsys.readouterr().out)
     assert main(["sweep", "--profile", "nope"]) == 2

@@ -37,8 +37,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", help="results root (default $ATLAS_RESULTS or <repo>/results)")
     parser.add_argument("--plan", action="store_true", help="print the planned runs and their cost; train nothing")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--trainer", default="atlas_core.train",
-                        help="advanced: module providing train() and estimate_seconds() (default atlas_core.train)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise AtlasError(f"--workers must be at least 1, got {args.workers}")
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()] if args.kinds else None
-    study = Study(args.profile, args.root, trainer=args.trainer)
+    study = Study(args.profile, args.root)
     if args.plan:
         table = study.plan()
         if kinds is not None:
