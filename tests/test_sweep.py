@@ -18,6 +18,7 @@ from test_experiments_fake import FakeCatalog
 from atlas_core.cli import main
 from atlas_core.errors import AtlasError
 from atlas_core.experiments import Study
+from atlas_core.experiments.worker import run_task
 
 TESTS = Path(__file__).parent
 FAKE = test_experiments_fake
@@ -86,7 +87,7 @@ Study("smoke", {root!r}, trainer=test_experiments_fake, catalog=FakeCatalog()).r
 def start_sweep(tmp_path, root, seconds: float) -> subprocess.Popen:
     script = tmp_path / f"sweep_{time.monotonic_ns()}.py"
     script.write_text(SCRIPT.format(tests=str(TESTS), root=str(root)))
-    env = {**os.environ, "ATLAS_FAKE_SECONDS": str(seconds)}
+    env = {**os.environ, "ATLAS_FAKE_SECONDS": str(seconds), "ATLAS_FAKE_LOG": str(tmp_path / "trained.log")}
     return subprocess.Popen([sys.executable, str(script)], env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
@@ -111,7 +112,7 @@ def test_a_sweep_killed_mid_way_resumes_without_losing_or_duplicating_runs(tmp_p
     pd.testing.assert_frame_equal(store_contents(s), store_contents(clean))
 
 
-def test_two_sweeps_on_one_store_at_once_leave_one_copy_of_each_run(tmp_path, finished):
+def test_two_sweeps_on_one_store_at_once_train_each_run_once(tmp_path, finished):
     clean, _ = finished
     root = tmp_path / "shared"
     procs = [start_sweep(tmp_path, root, seconds=0.05) for _ in range(2)]
@@ -122,6 +123,37 @@ def test_two_sweeps_on_one_store_at_once_leave_one_copy_of_each_run(tmp_path, fi
     assert sorted(p.name for p in s.store.runs_dir.iterdir() if p.suffix == ".parquet") == sorted(
         f"{r}.parquet" for r in s.runs.by_id)
     pd.testing.assert_frame_equal(store_contents(s), store_contents(clean))
+    trained = (tmp_path / "trained.log").read_text().split()
+    assert sorted(trained) == sorted(s.runs.by_id)  # claimed: the other sweep waited and found it stored
+
+
+def test_a_finished_run_is_never_trained_again_nor_its_record_overwritten(tmp_path, monkeypatch):
+    s = study(tmp_path)
+    run = s.runs.runs[0]
+    task = s._task(run, "local")
+    monkeypatch.setattr("atlas_core.experiments.worker.worker_environment_gaps", lambda: [])
+    monkeypatch.setenv("ATLAS_FAKE_LOG", str(tmp_path / "trained.log"))
+    first = run_task(task)
+    record = s.store.meta_path(run.run_id).read_text()
+    second = run_task(task)
+    assert first["trained"] and not second["trained"] and second["wall_s"] == first["wall_s"]
+    assert s.store.meta_path(run.run_id).read_text() == record
+    assert (tmp_path / "trained.log").read_text().split() == [run.run_id]
+
+
+def test_a_corrupt_stored_run_is_reported_and_trained_again(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("atlas_core.experiments.study.DataCatalog", FakeCatalog)
+    s = study(tmp_path)
+    s.run(["mono"], workers=2, progress=False)
+    victim = sorted(s.store.finished())[0]
+    path = s.store.rows_path(victim)
+    path.write_bytes(path.read_bytes()[:100])
+    assert victim not in s.store.finished() and victim not in set(s.rows()["run_id"])
+    assert main(["results", "--profile", "smoke", "--root", str(tmp_path)]) == 0
+    assert f"1 stored run(s) are corrupt and will be trained again by the next sweep: {victim}" in capsys.readouterr().out
+    result = s.run(["mono"], workers=2, progress=False)
+    assert list(result["run_id"]) == [victim]
+    assert s.store.corrupt() == set()
 
 
 def test_a_failed_run_writes_nothing_skips_its_finetunes_and_is_retried(tmp_path, monkeypatch, capsys):
