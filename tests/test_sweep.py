@@ -221,3 +221,48 @@ def test_cli_sweep_and_results(tmp_path, monkeypatch, capsys):
     assert re.search(rf"mono\s+4\s+4\s+0\s+{rows}\n", capsys.readouterr().out)
     assert main(["sweep", "--profile", "nope"]) == 2
     assert "unknown profile 'nope'" in capsys.readouterr().err
+
+
+CLI_SCRIPT = """
+import sys
+sys.path.insert(0, {tests!r})
+import test_experiments_fake
+from atlas_core.cli import main
+from atlas_core.experiments import study
+study.default_trainer = lambda: test_experiments_fake
+study.DataCatalog = test_experiments_fake.FakeCatalog
+sys.exit(main(["sweep", "--profile", "smoke", "--root", {root!r}, "--no-progress"]))
+"""
+
+
+def test_ctrl_c_in_a_sweep_is_one_line_and_a_rerun_continues(tmp_path):
+    script = tmp_path / "cli_sweep.py"
+    script.write_text(CLI_SCRIPT.format(tests=str(TESTS), root=str(tmp_path)))
+    proc = subprocess.Popen([sys.executable, str(script)], env={**os.environ, "ATLAS_FAKE_SECONDS": "0.3"},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    runs_dir = tmp_path / "smoke" / "runs"
+    deadline = time.monotonic() + 60
+    while len(list(runs_dir.glob("*.parquet"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "interrupted: rerun to continue (finished runs are stored)"
+    assert "Traceback" not in err
+    s = study(tmp_path)
+    assert 2 <= len(s.store.finished()) < len(s.runs.runs) and not s.store.corrupt()
+
+
+def test_sweep_plan_as_json_and_the_end_of_a_sweep_says_what_next(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("atlas_core.experiments.study.DataCatalog", FakeCatalog)
+    monkeypatch.setattr("atlas_core.experiments.study.default_trainer", lambda: FAKE)
+    args = ["sweep", "--profile", "smoke", "--root", str(tmp_path), "--kinds", "mono"]
+    assert main([*args, "--plan", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["to_run"] == len(plan["runs"]) == 12 and plan["core_seconds"] > 0
+    assert main([*args, "--no-progress"]) == 0
+    assert f"results in {tmp_path / 'smoke'}; next: `atlas results --profile smoke --root {tmp_path}`" in (
+        capsys.readouterr().out)
+    assert main(["results", "--profile", "smoke", "--root", str(tmp_path), "--json"]) == 0
+    status = {row["kind"]: row for row in json.loads(capsys.readouterr().out)["status"]}
+    assert status["mono"]["done"] == status["mono"]["planned"] == 12
