@@ -112,3 +112,20 @@ def test_errors_exit_2_with_one_line(argv, message, capsys):
     assert main(["train", "--scale", "10k", *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("setup, argv, message", [
+    (lambda d: None, ["--batch-size", "0"], "batch_size must be at least 1, got 0"),
+    (lambda d: None, ["--seed", "-1"], "seed must not be negative"),
+    (lambda d: (d / "out").mkdir(), ["--out", "{d}/out"], "is a folder; give a file name"),
+    (lambda d: (d / "wd").write_text("x"), ["--workdir", "{d}/wd"], "is a file, not a folder"),
+    (lambda d: (d / "c.yaml").write_bytes(b"\x89PNG\r\n\x1a\n\0\0"), ["--config", "{d}/c.yaml"],
+     "not valid YAML or JSON (not text)"),
+    (lambda d: (d / "c.yaml").write_text("scale: [10k\n"), ["--config", "{d}/c.yaml"], "not valid YAML or JSON"),
+])
+def test_bad_input_exits_2_before_any_training(tmp_path, setup, argv, message, capsys):
+    setup(tmp_path)
+    argv = [a.format(d=tmp_path) for a in argv]
+    assert main(["train", "--scale", "10k", "--mixture", "utf3", "--tokens", "40K", "--no-restart", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1

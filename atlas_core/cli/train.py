@@ -100,7 +100,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _read_config_file(path: Path) -> dict:
     if not path.is_file():
         raise AtlasError(f"--config: no file {path}")
-    data = yaml.safe_load(path.read_text())
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (UnicodeDecodeError, yaml.YAMLError) as err:
+        reason = str(err).splitlines()[0] if isinstance(err, yaml.YAMLError) else "not text"
+        raise AtlasError(f"--config {path}: not valid YAML or JSON ({reason})") from None
     if not isinstance(data, dict):
         raise AtlasError(f"--config {path}: expected a mapping of TrainConfig fields")
     return data
@@ -145,8 +149,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 
 def set_threads(n: int) -> None:
-    """Thread count for this process: environment first (before torch's first import), then torch itself."""
-    os.environ.update(dict.fromkeys(runtime.THREAD_VARIABLES, str(n)))
+    """Torch's thread count for this process (the environment is the restart's: this process's is never changed)."""
     import torch
 
     torch.set_num_threads(n)
@@ -168,6 +171,14 @@ def restart_in_training_environment(threads: int) -> None:
                   env | {"ATLAS_TRAIN_RESTARTED": "1"})
 
 
+def check_outputs(args: argparse.Namespace) -> None:
+    """``AtlasError`` before any work when ``--out`` or ``--workdir`` cannot be written where they point."""
+    if args.out is not None and args.out.is_dir():
+        raise AtlasError(f"--out {args.out} is a folder; give a file name such as {args.out / 'rows.csv'}")
+    if args.workdir is not None and args.workdir.exists() and not args.workdir.is_dir():
+        raise AtlasError(f"--workdir {args.workdir} is a file, not a folder")
+
+
 def run(args: argparse.Namespace) -> int:
     if args.threads < 1:
         raise AtlasError(f"--threads must be >= 1, got {args.threads}")
@@ -177,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
     from atlas_core.train import estimate_seconds, train
 
     cfg = config_from_args(args)
+    check_outputs(args)
     run_id = args.run_id or f"train-{cfg.config_hash()}"
     if args.estimate:
         steps = cfg.tokens // (cfg.batch_size * cfg.seq_len)

@@ -3,23 +3,29 @@ stored, store it.
 
 The task checks the store itself, under the run's claim, so a run is never trained twice: not when Dask reruns a
 task whose worker died after storing it, not when two sweeps share a results root.
+
+A stored run's metadata is one record with one source per fact: the plan's (profile, uses, configuration, code
+version: ``task["metadata"]``), this execution's (wall time, host, Python) and the trainer's own record of the
+training (``training``: steps, model, device, threads, torch, the process environment; the trainer's
+``run.json``, absent for trainers that keep none).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import socket
 import time
+from pathlib import Path
 
 from atlas_core.errors import AtlasError
 from atlas_core.train import runtime
 
 
 def worker_environment_gaps() -> list[str]:
-    """What this worker process lacks of the trainer's process environment (runtime.missing, threads included)."""
-    threads = [] if all(os.environ.get(k) == "1" for k in runtime.THREAD_VARIABLES) else ["one thread"]
-    return threads + runtime.missing()
+    """What this worker process lacks of the trainer's process environment, one thread per worker."""
+    return runtime.missing(threads=1)
 
 
 def run_task(task: dict, base: dict | None = None) -> dict:
@@ -54,18 +60,14 @@ def run_task(task: dict, base: dict | None = None) -> dict:
         wall = time.time() - started
         meta = {**task["metadata"], "config": task["config"], "init_from_path": cfg.init_from, "seed": cfg.seed,
                 "wall_s": wall, "started": started, "finished": time.time(), "host": socket.gethostname(),
-                "python": platform.python_version(), **_device_facts(cfg.device)}
+                "python": platform.python_version(), "training": _trainer_record(workdir)}
         store.write_run(run_id, rows, meta)
     return {"run_id": run_id, "wall_s": wall, "trained": True}
 
 
-def _device_facts(device: str) -> dict:
-    """What the run ran on: device name, torch threads and version."""
-    import sys
-
-    torch = sys.modules.get("torch")
-    if torch is None:
-        return {"device": "cpu", "threads": 1, "torch": None}
-    cuda = device != "cpu" and torch.cuda.is_available()
-    return {"device": torch.cuda.get_device_name(0) if cuda else "cpu", "threads": torch.get_num_threads(),
-            "torch": torch.__version__}
+def _trainer_record(workdir: Path) -> dict | None:
+    """The trainer's record of the run (``run.json`` in its workdir), if it keeps one."""
+    try:
+        return json.loads((workdir / "run.json").read_text())
+    except FileNotFoundError:
+        return None

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 
 SCHEMA_VERSION = 1
+RUN_RECORD = "run.json"  # the trainer's record of a run in its workdir (status, rows checksum, device, ...)
 
 # Mixture sources that are not languages (usable anywhere a language is, see atlas_core.data):
 #   "null"  - an empty share of every batch: the same optimizer steps with no partner gradient (the zero point
