@@ -125,3 +125,9 @@ def test_runs_stored_before_checksums_are_checked_by_their_row_count(tmp_path):
     assert store.finished() == {"a"}
     rows("a").head(4).to_parquet(store.rows_path("a"), index=False)
     assert store.finished() == set()
+
+
+def test_a_root_that_is_a_file_is_one_error_before_any_run(tmp_path):
+    (tmp_path / "root").write_text("not a folder")
+    with pytest.raises(AtlasError, match=r"root is a file, not a folder \(check --root\)"):
+        ResultsStore.for_profile("quick", tmp_path / "root").check_version()

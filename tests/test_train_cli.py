@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import hashlib
 import json
 import os
 import subprocess
@@ -51,6 +53,20 @@ def test_mixture_syntaxes_and_options():
     assert (cfg.lr, cfg.batch_size, cfg.max_epochs, cfg.scale) == (1e-3, 32, 4.0, "1m")
     assert parse("--scale", "10k", "--mixture", "es,pt,fr,de", "--tokens", "1M").mixture == dict.fromkeys(
         ["es", "pt", "fr", "de"], 0.25)
+
+
+def test_equivalent_mixtures_are_one_run_and_ordinary_ids_keep_their_hash():
+    same = [parse("--scale", "10k", "--mixture", m, "--tokens", "1M") for m in ("es", "es=0.5", "es=0.5,es=0.5",
+                                                                                "es,es")]
+    assert same[2].mixture == same[3].mixture == {"es": 1.0}
+    assert len({c.config_hash() for c in same}) == 1
+    pair = [parse("--scale", "10k", "--mixture", m, "--tokens", "1M") for m in ("es,pt", "pt=1,es=1", "es=2,pt=2")]
+    assert len({c.config_hash() for c in pair}) == 1
+    assert parse("--scale", "10k", "--mixture", "es=0.7,pt=0.3", "--tokens", "1M").config_hash() != pair[0].config_hash()
+    for cfg in (same[0], pair[0], parse("--scale", "10k", "--mixture", "es,pt,fr", "--tokens", "1M")):
+        payload = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "device"}  # the hash before canonical
+        blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))  # mixtures: weights summing to 1 keep it
+        assert cfg.config_hash() == hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
 def test_unimax_mixture_from_the_training_streams():

@@ -18,12 +18,11 @@ import os
 import sys
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
-from atlas_core.data import load_split
-from atlas_core.data.mixture import unimax_weights
 from atlas_core.errors import AtlasError
 from atlas_core.train import runtime
 from atlas_core.train.config import TrainConfig  # no torch: it loads after set_threads
@@ -110,11 +109,26 @@ def _read_config_file(path: Path) -> dict:
     return data
 
 
+def parse_mixture(text: str, unimax: Callable[[list[str]], dict[str, float]]) -> dict[str, float]:
+    """The mixture grammar: ``es`` | ``es=0.5,pt=0.5`` (a source named twice adds up) | ``es,pt,fr`` (uniform) |
+    ``unimax:en,es,pt`` (``unimax(languages)``)."""
+    if text.startswith("unimax:"):
+        return unimax(parse_list(text[len("unimax:"):]))
+    if "=" in text:
+        out: dict[str, float] = {}
+        for item in filter(None, (p.strip() for p in text.split(","))):
+            out |= {name: out.get(name, 0.0) + weight for name, weight in parse_weights(item).items()}
+        return out
+    names = parse_list(text)
+    return {name: names.count(name) / len(names) for name in names}
+
+
 def _unimax_mixture(languages: list[str], settings: dict, args: argparse.Namespace) -> dict[str, float]:
-    caps = settings.get("unique_tokens", {})
-    available = {lang: caps.get(lang) or len(load_split(lang, "train", settings.get("tokenizer", "byte")).ids)
-                 for lang in languages}
-    return unimax_weights(available, settings["tokens"], args.unimax_max_epochs, parse_weights(args.unimax_pin))
+    from atlas_core.experiments.catalog import DataCatalog, unimax_mixture
+
+    return unimax_mixture(DataCatalog().train_tokens, languages, settings["tokens"],
+                          tokenizer=settings.get("tokenizer", "byte"), caps=settings.get("unique_tokens"),
+                          max_epochs=args.unimax_max_epochs, pinned=parse_weights(args.unimax_pin))
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -136,15 +150,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         if name in _INT_FIELDS:
             settings[name] = parse_count(value)
     settings["unique_tokens"] = {k: parse_count(v) for k, v in settings.get("unique_tokens", {}).items()}
-    mixture = settings["mixture"]
-    if isinstance(mixture, str):
-        if mixture.startswith("unimax:"):
-            settings["mixture"] = _unimax_mixture(parse_list(mixture[len("unimax:"):]), settings, args)
-        elif "=" in mixture:
-            settings["mixture"] = parse_weights(mixture)
-        else:
-            names = parse_list(mixture)
-            settings["mixture"] = {name: 1.0 / len(names) for name in names}
+    if isinstance(settings["mixture"], str):
+        settings["mixture"] = parse_mixture(settings["mixture"], lambda langs: _unimax_mixture(langs, settings, args))
     return TrainConfig.from_dict(settings)
 
 

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from atlas_core.errors import AtlasError
-from atlas_core.experiments.catalog import Catalog, check_languages
-from atlas_core.experiments.profile import Profile, check_seeds, parse_tokens
+from atlas_core.experiments.catalog import Catalog, check_languages, unimax_mixture as catalog_unimax
+from atlas_core.experiments.spec import Profile, check_seeds, parse_tokens
 from atlas_core.experiments.runs import RUN_REF, RunRequest, Use, mixture_kind, run_id_for
 from atlas_core.train.config import CONTROL_SOURCES, TrainConfig
 
@@ -129,13 +129,10 @@ def expand_mono(name: str, spec: dict, ctx: PlanContext) -> list[RunRequest]:
 
 def unimax_mixture(ctx: PlanContext, spec: dict, langs: list[str], caps: dict[str, int],
                    budget: int) -> dict[str, float]:
-    """Unimax weights for a token budget from each language's unique tokens (its cap, or its whole stream)."""
-    from atlas_core.data.mixture import unimax_weights
-
+    """The spec's Unimax weights for a token budget (``catalog.unimax_mixture``)."""
     tokenizer = ctx.config(spec, scale="", mixture={}, tokens=budget).tokenizer
-    sizes = {lang: caps.get(lang) or ctx.train_tokens(lang, tokenizer) for lang in langs}
-    pinned = spec.get("pinned") or None
-    return unimax_weights(sizes, budget, max_epochs=float(spec.get("max_epochs", 4.0)), pinned=pinned)
+    return catalog_unimax(ctx.train_tokens, langs, budget, tokenizer=tokenizer, caps=caps,
+                          max_epochs=float(spec.get("max_epochs", 4.0)), pinned=spec.get("pinned"))
 
 
 def expand_unimax(name: str, spec: dict, ctx: PlanContext) -> list[RunRequest]:

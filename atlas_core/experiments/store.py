@@ -57,7 +57,11 @@ class ResultsStore:
 
     # ---- versions -------------------------------------------------------------------------------------------
     def check_version(self) -> None:
-        """Raise ``AtlasError`` if the store was written by an incompatible version of atlas."""
+        """Raise ``AtlasError`` if the store was written by an incompatible version of atlas, or if its folder
+        (or a folder above it) is a file."""
+        existing = next(p for p in (self.path, *self.path.parents) if p.exists())
+        if not existing.is_dir():
+            raise AtlasError(f"results store {self.path}: {existing} is a file, not a folder (check --root)")
         version_file = self.path / VERSION_FILE
         if not version_file.exists():
             if any(self.runs_dir.glob("*.parquet")):

@@ -67,10 +67,21 @@ class TrainConfig:
         return cls(**data)
 
     def config_hash(self) -> str:
-        """A short stable hash of every setting that changes the numbers (not the device)."""
+        """A short stable hash of every setting that changes the numbers (not the device); equivalent mixtures
+        (``{"es": 1}``, ``{"es": 0.5}``) hash alike."""
         payload = {k: v for k, v in self.to_dict().items() if k != "device"}
+        payload["mixture"] = canonical_mixture(self.mixture)
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def canonical_mixture(mixture: dict[str, float]) -> dict[str, float]:
+    """The mixture as shares of each batch: weights scaled to sum to 1. A mixture whose weights already sum to 1
+    (up to 1e-9: every profile's) is returned as it is, so the hashes of existing runs do not change."""
+    total = sum(mixture.values())
+    if total <= 0 or abs(total - 1.0) <= 1e-9:
+        return dict(mixture)
+    return {source: weight / total for source, weight in mixture.items()}
 
 
 # One row per (evaluation step, evaluation language). Per-source columns are repeated for every source s of the
