@@ -5,7 +5,9 @@
     study.plan()                      # planned runs, their cost and whether they are done
     study.run()                       # trains what is missing (2 local workers), progress bar + ETA
     study.rows(kind="bilingual")      # evaluation rows joined with run metadata and uses
-    study.observations("es")          # the law table for target es
+
+The analyses read these tables (``atlas_core.analysis.observations.observations(study.rows(), "es")``); the
+runner never imports them.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from types import ModuleType
 
 import pandas as pd
 
-from atlas_core.analysis.observations import observations as observations_table
 from atlas_core.errors import AtlasError
 from atlas_core.experiments.catalog import Catalog, DataCatalog
 from atlas_core.experiments.executors import execute, make_cluster
@@ -213,14 +214,3 @@ class Study:
             return rows
         uses = self.runs.uses()
         return rows.merge(uses[uses["kind"] == kind], on="run_id", how="inner")
-
-    def observations(self, target: str, kind: str | None = None) -> pd.DataFrame:
-        """The law table for ``target`` (see :func:`atlas_core.analysis.observations.observations`) from every
-        finished run, or only from runs used by experiments of ``kind``."""
-        rows = self.rows()
-        if kind is not None:
-            rows = rows[rows["run_id"].isin(set(self.rows(kind)["run_id"]))]
-        if rows.empty:
-            raise AtlasError(f"no finished runs{f' of kind {kind!r}' if kind else ''} in {self.store.path}: "
-                             f"run `atlas sweep --profile {self.profile.name}` first")
-        return observations_table(rows, target)
