@@ -34,7 +34,7 @@ class DataCatalog:
         return int(load_split(lang, "train", tokenizer).ids.size)
 
 
-def check_languages(catalog: Catalog, langs: list[str], where: str) -> None:
+def require_prepared(catalog: Catalog, langs: list[str], where: str) -> None:
     """Raise ``AtlasError`` for the first language that is not prepared, listing the prepared ones."""
     available = set(catalog.available())
     missing = [lang for lang in langs if lang not in available]

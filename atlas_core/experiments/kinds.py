@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from atlas_core.errors import AtlasError
-from atlas_core.experiments.catalog import Catalog, check_languages, unimax_mixture as catalog_unimax
+from atlas_core.experiments.catalog import Catalog, require_prepared, unimax_mixture as catalog_unimax
 from atlas_core.experiments.spec import Profile, check_seeds, parse_tokens
 from atlas_core.experiments.runs import RUN_REF, RunRequest, Use, mixture_kind, run_id_for
 from atlas_core.train.config import CONTROL_SOURCES, TrainConfig
@@ -60,7 +60,7 @@ class PlanContext:
         langs = _as_list(value)
         if not langs or not all(isinstance(x, str) for x in langs):
             raise AtlasError(f"{where}: expected a list of language codes or 'all', got {value!r}")
-        check_languages(self.catalog, langs, where)
+        require_prepared(self.catalog, langs, where)
         return langs
 
 
@@ -91,7 +91,7 @@ def _caps(spec: dict, ctx: PlanContext, where: str) -> dict[str, list[int]]:
     caps = spec.get("unique_tokens") or {}
     if not isinstance(caps, dict):
         raise AtlasError(f"{where}: unique_tokens must be a mapping language -> tokens (or a list of them)")
-    check_languages(ctx.catalog, list(caps), f"{where}: unique_tokens")
+    require_prepared(ctx.catalog, list(caps), f"{where}: unique_tokens")
     return {lang: [parse_tokens(v, f"{where}: unique_tokens.{lang}") for v in _as_list(values)]
             for lang, values in caps.items()}
 
@@ -163,7 +163,7 @@ def _directions(name: str, spec: dict, ctx: PlanContext) -> list[tuple[str, str]
         if any(s == t for s, t in directions):
             raise AtlasError(f"{where}: a pair needs two different languages "
                              f"(use controls: [self] for the target alone)")
-        check_languages(ctx.catalog, sorted({x for d in directions for x in d}), where)
+        require_prepared(ctx.catalog, sorted({x for d in directions for x in d}), where)
         return directions
     langs = ctx.languages(spec["languages"], where)
     targets = ctx.languages(spec.get("targets", langs), f"{where}: targets")
