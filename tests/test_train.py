@@ -299,3 +299,10 @@ def test_estimate_scales_with_the_budget_and_skips_null_rows():
     assert with_null < two
     assert estimate_seconds(replace(cfg, scale="1m")) > 5 * one
     assert estimate_seconds(replace(cfg, eval_langs=["es", "pt", "fr"])) > one
+
+
+def test_an_unresolved_run_reference_is_refused_by_the_trainer():
+    from atlas_core.train.config import RunRef
+
+    with pytest.raises(AtlasError, match="init_from names run:base: give the path of its model.pt"):
+        train(tiny_config(tokens=8192, init_from=RunRef("base")), "ft", corpus=tiny_corpus())

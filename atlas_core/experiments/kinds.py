@@ -31,8 +31,8 @@ from functools import cache
 from atlas_core.errors import AtlasError
 from atlas_core.experiments.catalog import Catalog, require_prepared, unimax_mixture as catalog_unimax
 from atlas_core.experiments.spec import Profile, check_seeds, parse_tokens
-from atlas_core.experiments.runs import RUN_REF, RunRequest, Use, mixture_kind, run_id_for
-from atlas_core.train.config import CONTROL_SOURCES, TrainConfig
+from atlas_core.experiments.runs import RunRequest, Use, mixture_kind, run_id_for
+from atlas_core.train.config import CONTROL_SOURCES, RunRef, TrainConfig
 
 COMMON_KEYS = frozenset({"kind", "seeds", "train", "description"})
 SET_BY_KINDS = frozenset({"scale", "mixture", "tokens", "unique_tokens", "eval_langs", "init_from", "seed"})
@@ -265,7 +265,7 @@ def expand_finetune(name: str, spec: dict, ctx: PlanContext) -> list[RunRequest]
                 for lang in langs:
                     mixture = {lang: 1.0}
                     cfg = ctx.config(spec, scale=scale, mixture=mixture, tokens=tokens, seed=seed,
-                                     init_from=RUN_REF + run_id_for(base.config),
+                                     init_from=RunRef(run_id_for(base.config)),
                                      eval_langs=_eval_langs(mixture, [lang, *extra_evals]))
                     out.append(RunRequest(cfg, Use(name, "finetune", "finetune", target=lang), "mono"))
                     out.append(mono_request(ctx, spec, Use(name, "finetune", "scratch", target=lang),

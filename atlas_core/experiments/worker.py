@@ -31,7 +31,7 @@ def worker_environment_gaps() -> list[str]:
 def run_task(task: dict, base: dict | None = None) -> dict:
     """Train one planned run and store it; returns its id, wall seconds and whether it trained here.
 
-    ``task``: run_id, config (a TrainConfig dict; a finetune's ``init_from`` is ``"run:<base id>"``), store (the
+    ``task``: run_id, config (a TrainConfig dict; a finetune's ``init_from`` is a ``RunRef``), store (the
     profile's store folder), trainer (an object with ``train(cfg, run_id, *, workdir, progress)``), metadata
     (merged into the run's metadata). ``base``: the base run's result, only there to order the tasks.
     """

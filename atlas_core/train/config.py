@@ -23,6 +23,18 @@ RUN_RECORD = "run.json"  # the trainer's record of a run in its workdir (status,
 CONTROL_SOURCES = ("null", "utf3", "rand")
 
 
+@dataclass(frozen=True)
+class RunRef:
+    """Another run's final model, by run id: a finetune's ``init_from`` in a study. The study runner resolves it to
+    that run's ``model.pt`` just before training, so the finetune's identity does not depend on where the results
+    live; the trainer itself needs a path."""
+
+    run_id: str
+
+    def __str__(self) -> str:
+        return f"run:{self.run_id}"
+
+
 @dataclass
 class TrainConfig:
     """One training run: a model scale, a mixture over sources, a token budget and an optimizer schedule."""
@@ -47,7 +59,7 @@ class TrainConfig:
     grad_clip: float = 1.0                       # global gradient-norm clip
     dropout: float = 0.0
     tokenizer: str = "byte"                      # "byte" or a SentencePiece vocabulary name (atlas_core.data)
-    init_from: str | None = None                 # checkpoint to continue from (finetuning: schedule reset)
+    init_from: str | RunRef | None = None        # model.pt to continue from (finetuning: schedule reset)
     seed: int = 0                                # model init and data order
     max_epochs: float | None = None              # refuse a budget that repeats any source more (1.0: no repetition)
     min_warmup_steps: int = 10                   # warmup lasts max(min_warmup_steps, warmup_frac * steps) steps
@@ -64,6 +76,8 @@ class TrainConfig:
             from atlas_core.errors import AtlasError
 
             raise AtlasError(f"unknown training setting(s): {', '.join(unknown)}")
+        if isinstance(data.get("init_from"), dict):  # a RunRef, as to_dict writes it
+            data = {**data, "init_from": RunRef(**data["init_from"])}
         return cls(**data)
 
     def config_hash(self) -> str:
@@ -71,6 +85,8 @@ class TrainConfig:
         (``{"es": 1}``, ``{"es": 0.5}``) hash alike."""
         payload = {k: v for k, v in self.to_dict().items() if k != "device"}
         payload["mixture"] = canonical_mixture(self.mixture)
+        if isinstance(self.init_from, RunRef):
+            payload["init_from"] = str(self.init_from)
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 

@@ -27,7 +27,7 @@ from atlas_core.data.mixture import NULL, Batch, MixtureSampler
 from atlas_core.errors import AtlasError
 from atlas_core.model import GPT, GPTConfig, get_scale
 from atlas_core.train import runtime
-from atlas_core.train.config import ROW_COLUMNS, RUN_RECORD, TrainConfig
+from atlas_core.train.config import ROW_COLUMNS, RUN_RECORD, RunRef, TrainConfig
 from atlas_core.train.corpus import Corpus, eval_languages, load_corpus
 from atlas_core.train.evaluate import EvalSet, evaluate
 from atlas_core.train.schedule import SCHEDULES, eval_steps, lr_factor, lr_phase, warmup_steps
@@ -60,6 +60,8 @@ def check_config(cfg: TrainConfig) -> None:
         raise AtlasError("weight_decay, grad_clip and min_warmup_steps must not be negative")
     if cfg.max_epochs is not None and cfg.max_epochs <= 0:
         raise AtlasError(f"max_epochs must be positive, got {cfg.max_epochs}")
+    if isinstance(cfg.init_from, RunRef):
+        raise AtlasError(f"init_from names {cfg.init_from}: give the path of its model.pt (a study resolves it)")
     if cfg.device not in ("auto", "cpu", "cuda"):
         raise AtlasError(f"unknown device {cfg.device!r}; choose auto, cpu or cuda")
 
