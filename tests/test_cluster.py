@@ -153,3 +153,10 @@ def test_a_wrong_address_is_one_clear_error(tmp_path, tiny, address, message):
     s = Study(tiny, tmp_path)
     with pytest.raises(AtlasError, match=message):
         s.run(executor="dask", address=address.format(closed=free_port()), progress=False)
+
+
+def test_local_workers_that_cannot_start_are_one_line_with_their_log(tmp_path, tiny, monkeypatch):
+    monkeypatch.setattr(executors, "WORKER_WAIT_S", 20.0)
+    monkeypatch.setattr(executors, "PRELOAD", "atlas_core.no_such_preload")
+    with pytest.raises(AtlasError, match="no worker joined .* the local cluster within 20 s: the workers' log ends: "):
+        Study(tiny, tmp_path).run(workers=1, progress=False)

@@ -77,19 +77,27 @@ class Cluster:
                                       silence_logs=logging.ERROR)
             self.scratch = tempfile.TemporaryDirectory(prefix="atlas-dask-")
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # a copy: ours is untouched
-            self.workers_proc = subprocess.Popen(worker_command(self.local.scheduler_address, workers,
-                                                                self.scratch.name),
-                                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            with open(self.worker_log, "w") as log:
+                self.workers_proc = subprocess.Popen(worker_command(self.local.scheduler_address, workers,
+                                                                    self.scratch.name),
+                                                     env=env, stdout=subprocess.DEVNULL, stderr=log)
             self.client = Client(self.local)
         self._wait_for_workers(address or "the local cluster", 1 if address else workers)
+
+    @property
+    def worker_log(self) -> str:
+        """Where the local cluster's ``dask worker`` writes its log."""
+        return os.path.join(self.scratch.name, "workers.log")
 
     def _wait_for_workers(self, where: str, n: int) -> None:
         try:
             self.client.wait_for_workers(n, timeout=WORKER_WAIT_S)
         except TimeoutError:
+            hint = (f"start workers with `dask worker ADDRESS --nthreads 1 --preload-nanny {PRELOAD}`"
+                    if self.local is None else f"the workers' log ends: {self._log_tail()}")
             self.close()
-            raise AtlasError(f"no worker joined the Dask scheduler at {where} within {WORKER_WAIT_S:.0f} s: start "
-                             f"workers with `dask worker ADDRESS --nthreads 1 --preload-nanny {PRELOAD}`") from None
+            raise AtlasError(f"no worker joined the Dask scheduler at {where} within {WORKER_WAIT_S:.0f} s: "
+                             f"{hint}") from None
         gaps = {addr: g for addr, g in self.client.run(worker_environment_gaps).items() if g}
         if gaps:
             self.close()
@@ -97,6 +105,11 @@ class Cluster:
             raise AtlasError(f"{len(gaps)} Dask worker(s) lack the training environment (worker {addr}: "
                              f"{', '.join(what)}), so their numbers would differ from a local run: start them "
                              f"with `--preload-nanny {PRELOAD}`")
+
+    def _log_tail(self) -> str:
+        with open(self.worker_log, errors="replace") as log:
+            lines = [line.strip() for line in log if line.strip()]
+        return lines[-1] if lines else "(empty)"
 
     @property
     def slots(self) -> int:
