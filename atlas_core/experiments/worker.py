@@ -20,7 +20,10 @@ import time
 from pathlib import Path
 
 from atlas_core.errors import AtlasError
+from atlas_core.experiments.runs import base_run_of
+from atlas_core.experiments.store import ResultsStore
 from atlas_core.train import runtime
+from atlas_core.train.config import RUN_RECORD, TrainConfig
 
 
 def worker_environment_gaps() -> list[str]:
@@ -35,10 +38,6 @@ def run_task(task: dict, base: dict | None = None) -> dict:
     profile's store folder), trainer (an object with ``train(cfg, run_id, *, workdir, progress)``), metadata
     (merged into the run's metadata). ``base``: the base run's result, only there to order the tasks.
     """
-    from atlas_core.experiments.runs import base_run_of
-    from atlas_core.experiments.store import ResultsStore
-    from atlas_core.train.config import TrainConfig
-
     gaps = worker_environment_gaps()
     if gaps:
         raise AtlasError(f"worker {socket.gethostname()} (pid {os.getpid()}) lacks {', '.join(gaps)}: start Dask "
@@ -68,6 +67,6 @@ def run_task(task: dict, base: dict | None = None) -> dict:
 def _trainer_record(workdir: Path) -> dict | None:
     """The trainer's record of the run (``run.json`` in its workdir), if it keeps one."""
     try:
-        return json.loads((workdir / "run.json").read_text())
+        return json.loads((workdir / RUN_RECORD).read_text())
     except FileNotFoundError:
         return None
