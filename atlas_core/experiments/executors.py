@@ -58,11 +58,8 @@ class Cluster:
     """A Dask client on a running scheduler (``address``) or on a private local cluster of ``workers``."""
 
     def __init__(self, address: str | None, workers: int):
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError:
-            raise AtlasError("the dask executor needs dask and distributed: "
-                             "pip install 'atlas-core[cluster]'") from None
+        from distributed import Client, LocalCluster  # loads only when a sweep runs (not for plans, results)
+
         self.local, self.workers_proc, self.scratch = None, None, None
         if address:
             check_address(address)
