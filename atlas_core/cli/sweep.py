@@ -31,9 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", default="quick",
                         help="profile name (smoke, quick, full) or a profile YAML path (default quick)")
     parser.add_argument("--executor", choices=("local", "dask"), default="local",
-                        help="local process pool (default) or a Dask distributed cluster")
+                        help="local: a private Dask cluster on this machine (default); dask: the cluster at --address")
     parser.add_argument("--address", help="Dask scheduler address, e.g. tcp://host:8786 (default: a local cluster)")
-    parser.add_argument("--workers", type=int, default=2, help="worker processes, one thread each (default 2)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="local worker processes, one thread each (default 2; a cluster has its own)")
     parser.add_argument("--kinds", help="comma-separated experiment kinds to run (default all; bases are added)")
     parser.add_argument("--max-hours", type=float, help="refuse to start if the planned wall clock exceeds this")
     parser.add_argument("--root", help="results root (default $ATLAS_RESULTS or <repo>/results)")
