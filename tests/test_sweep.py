@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 import time
+import types
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -268,3 +270,15 @@ def test_sweep_plan_as_json_and_the_end_of_a_sweep_says_what_next(tmp_path, monk
     assert main(["results", "--profile", "smoke", "--root", str(tmp_path), "--json"]) == 0
     status = {row["kind"]: row for row in json.loads(capsys.readouterr().out)["status"]}
     assert status["mono"]["done"] == status["mono"]["planned"] == 12
+
+
+def test_the_progress_bar_counts_runs_without_stray_comma_negative_eta_or_clamping(tmp_path, capsys):
+    estimates = iter([0.1, 0.7, 0.2, 0.30000000000000004] * 10)  # sums that round differently in another order
+    trainer = types.SimpleNamespace(train=FAKE.train, estimate_seconds=lambda cfg: next(estimates))
+    s = Study("smoke", tmp_path, trainer=trainer, catalog=FakeCatalog())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # tqdm's "clamping frac to range [0, 1]" is a warning
+        s.run(["mono"], workers=2, progress=True)
+    bar = capsys.readouterr().err.replace("\r", "\n")
+    assert "smoke 12/12 runs: 100%" in bar
+    assert ": ," not in bar and "<-" not in bar and "runs=" not in bar
