@@ -71,7 +71,8 @@ class Cluster:
             if workers < 1:
                 raise AtlasError(f"workers must be at least 1, got {workers}")
             self.local = LocalCluster(n_workers=0, host="127.0.0.1", scheduler_port=0, dashboard_address=None,
-                                      silence_logs=logging.ERROR)
+                                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # its HTTP server: a
+                                      silence_logs=logging.ERROR)                            # free local port
             self.scratch = tempfile.TemporaryDirectory(prefix="atlas-dask-")
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # a copy: ours is untouched
             with open(self.worker_log, "w") as log:
