@@ -6,8 +6,9 @@ Measures (wall clock, best of 3 where cheap):
 - planning each bundled profile (expansion, dedup, cost estimates) with the real catalog and estimator;
 - the store: writing one run (metadata + rows, both atomic with fsync), listing finished runs, reading all rows
   back, and ``Study.rows()`` (read + join with run metadata);
-- the scheduler: instant runs (the tests' fake trainer) through the local pool of 2 workers, i.e. the per-run
-  cost of the runner itself (task pickling, process hop, store write) on top of training.
+- the runner: instant runs (the tests' fake trainer) through the local executor's 2 Dask workers, i.e. the
+  per-run cost of the runner itself (scheduling, task hop, claim, store check and write) on top of training, and
+  the cluster's start-up.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ def bench_store(n_runs: int, n_rows: int) -> None:
 def bench_scheduler(n_runs: int) -> None:
     import textwrap
 
+    import test_experiments_fake
     from test_experiments_fake import FakeCatalog
 
     from atlas_core.experiments import Study
@@ -87,13 +89,13 @@ def bench_scheduler(n_runs: int) -> None:
             experiments:
               grid: {{kind: mono, languages: [es, ru], scales: [10k], tokens: [{budgets}]}}
         """))
-        study = Study(profile, tmp, trainer="test_experiments_fake", catalog=FakeCatalog())
+        study = Study(profile, tmp, trainer=test_experiments_fake, catalog=FakeCatalog())
         started = time.perf_counter()
         study.run(workers=2, progress=False)
         total = time.perf_counter() - started
         rows = best_of(lambda: Study(profile, tmp, catalog=FakeCatalog()).rows())
     n = len(study.runs.runs)
-    print(f"scheduler: {n} instant runs on 2 local workers in {total:.2f} s (pool start-up included): "
+    print(f"runner: {n} instant runs on 2 local workers in {total:.2f} s (cluster start-up included): "
           f"{total / n * 1e3:.0f} ms per run; Study.rows() {rows * 1e3:.0f} ms")
 
 

@@ -28,7 +28,8 @@ FORBIDDEN: dict[str, set[str]] = {
               "atlas_core.book"},
     "findings": {"torch", "atlas_core.model", "atlas_core.train", "atlas_core.experiments", "atlas_core.data",
                  "atlas_core.book"},
-    "experiments": {"atlas_core.book", "atlas_core.findings"},
+    "experiments": {"atlas_core.book", "atlas_core.findings", "atlas_core.analysis", "atlas_core.laws",
+                    "atlas_core.fit"},
 }
 
 

@@ -4,8 +4,8 @@
 per-source token counts: L = E_lang + A / N^0.3 + B / D_eff^0.3, where D_eff counts the evaluated language's
 tokens (saturating past its unique tokens) plus a fifth of every other language's. It writes ``model.pt`` at the
 end, refuses a missing ``init_from``, and obeys two environment variables for the sweep tests:
-``ATLAS_FAKE_SECONDS`` (sleep per run, so that a sweep can be killed mid-way) and ``ATLAS_FAKE_FAIL`` (a
-substring of run ids that must fail). It records the thread variables it saw in ``workdir/env.json``. Worker
+``ATLAS_FAKE_SECONDS`` (sleep per run, so that a sweep can be killed mid-way), ``ATLAS_FAKE_FAIL`` (a
+substring of run ids that must fail) and ``ATLAS_FAKE_LOG`` (a file it appends each trained run id to). It records the thread variables it saw in ``workdir/env.json``. Worker
 processes import this module by name (``tests/`` on sys.path).
 """
 
@@ -67,6 +67,9 @@ def train(cfg: TrainConfig, run_id: str, *, workdir: Path | None = None, progres
     if cfg.init_from and not Path(cfg.init_from).exists():
         raise FileNotFoundError(cfg.init_from)
     time.sleep(float(os.environ.get("ATLAS_FAKE_SECONDS", "0")))
+    if os.environ.get("ATLAS_FAKE_LOG"):
+        with open(os.environ["ATLAS_FAKE_LOG"], "a") as log:
+            log.write(run_id + "\n")
     n = N_OF[cfg.scale]
     total = sum(cfg.mixture.values())
     weights = {s: w / total for s, w in cfg.mixture.items()}

@@ -1,5 +1,8 @@
 """The planner: expansion of each kind, one run per distinct configuration, dependencies, cost and ordering."""
 
+import dataclasses
+import hashlib
+import json
 import textwrap
 
 import pytest
@@ -9,7 +12,7 @@ from atlas_core.errors import AtlasError
 from atlas_core.experiments import load_profile
 from atlas_core.experiments.plan import build_plan, estimate, priorities, simulate_wall
 from atlas_core.experiments.runs import PlannedRun, Use, mixture_kind, run_id_for
-from atlas_core.train.config import TrainConfig
+from atlas_core.train.config import RunRef, TrainConfig
 
 PROFILE = """
 name: t
@@ -83,7 +86,7 @@ def test_finetunes_start_from_their_base_which_comes_first(plan):
     assert bases[0].mixture_kind == "unimax" and bases[0].config.mixture["es"] == pytest.approx(0.2)
     assert {u.experiment for u in bases[0].uses} == {"base", "crossover"}
     (ft,) = runs_of(plan, "finetune", "finetune")
-    assert ft.depends_on == bases[0].run_id and ft.config.init_from == f"run:{bases[0].run_id}"
+    assert ft.depends_on == bases[0].run_id and ft.config.init_from == RunRef(bases[0].run_id)
     assert ft.config.eval_langs == ["es", "ru"]
     order = [r.run_id for r in plan.runs]
     assert order.index(bases[0].run_id) < order.index(ft.run_id)
@@ -133,3 +136,14 @@ def test_estimates_come_from_the_trainer(plan):
     table = plan.table()
     assert {"run_id", "kinds", "scale", "mixture", "tokens", "est_seconds", "done"} <= set(table.columns)
     assert table["est_seconds"].sum() == pytest.approx(sum(r.est_seconds for r in plan.runs))
+
+
+def test_a_run_reference_survives_the_task_dict_and_keeps_the_string_era_hash():
+    plan = build_plan(load_profile("smoke"), FakeCatalog())
+    ft = next(r for r in plan.runs if r.depends_on)
+    back = TrainConfig.from_dict(ft.config.to_dict())
+    assert back == ft.config and back.init_from == RunRef(ft.depends_on)
+    payload = {k: v for k, v in dataclasses.asdict(ft.config).items() if k != "device"}
+    payload["init_from"] = f"run:{ft.depends_on}"  # how finetunes were identified before RunRef: same hash
+    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    assert ft.config.config_hash() == hashlib.sha256(blob.encode()).hexdigest()[:12]

@@ -8,7 +8,7 @@ from test_experiments_fake import LANGS, FakeCatalog, estimate_seconds
 from atlas_core.errors import AtlasError
 from atlas_core.experiments import KINDS, bundled_profiles, load_profile
 from atlas_core.experiments.plan import build_plan, estimate, simulate_wall
-from atlas_core.experiments.profile import parse_tokens
+from atlas_core.experiments.spec import parse_tokens
 
 
 def write(tmp_path, text: str):
@@ -113,3 +113,25 @@ def test_profile_name_defaults_to_the_file_stem_and_must_be_a_safe_folder_name(t
     assert load_profile(write(tmp_path, MINIMAL.replace("name: tiny\n", ""))).name == "p"
     with pytest.raises(AtlasError, match="may contain only"):
         load_profile(write(tmp_path, MINIMAL.replace("tiny", "a/b")))
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"\x89PNG\r\n\x1a\n\0\0\xff", "not a text file"),
+    (b"name: x\nexperiments: [unclosed\n", "not valid YAML"),
+])
+def test_a_binary_or_broken_profile_is_one_line(tmp_path, content, message, capsys):
+    from atlas_core.cli import main
+
+    path = tmp_path / "p.yaml"
+    path.write_bytes(content)
+    assert main(["sweep", "--profile", str(path), "--plan"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_the_experiment_kinds_do_not_import_the_profile_loader():
+    import subprocess
+    import sys
+
+    code = "import sys, atlas_core.experiments.kinds; assert 'atlas_core.experiments.profile' not in sys.modules"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

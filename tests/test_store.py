@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -58,12 +59,16 @@ def test_invalid_rows_are_refused_and_nothing_is_written(tmp_path, mutate, messa
 def test_a_write_that_fails_midway_leaves_no_run_and_no_temporary_file(tmp_path, monkeypatch):
     store = ResultsStore(tmp_path / "p")
 
-    def crash(self, path, **kwargs):
-        with open(path, "wb") as fh:
-            fh.write(b"PAR1 half a file")
+    write_bytes = Path.write_bytes
+
+    def crash(self, data):
+        if not data.startswith(b"PAR1"):  # the metadata is written; the rows file fails half way
+            return write_bytes(self, data)
+        with open(self, "wb") as fh:
+            fh.write(data[: len(data) // 2])
         raise OSError("disk full")
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", crash)
+    monkeypatch.setattr(Path, "write_bytes", crash)
     with pytest.raises(OSError, match="disk full"):
         store.write_run("a", rows("a"), {})
     assert store.finished() == set() and not store.has("a")
@@ -88,3 +93,41 @@ def test_root_comes_from_the_environment(monkeypatch, tmp_path):
     assert default_root() == tmp_path
     assert ResultsStore.for_profile("quick").path == tmp_path / "quick"
     assert str(ResultsStore.for_profile("quick", root="elsewhere").path) == os.path.join("elsewhere", "quick")
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "no metadata", "other rows"])
+def test_a_corrupt_run_is_not_finished_and_never_read(tmp_path, damage):
+    store = ResultsStore(tmp_path / "p")
+    store.write_run("a", rows("a"), {"seed": 0})
+    store.write_run("b", rows("b"), {"seed": 0})
+    path = store.rows_path("a")
+    if damage == "truncate":
+        path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    elif damage == "garbage":
+        path.write_bytes(b"\0" * 100)
+    elif damage == "no metadata":
+        store.meta_path("a").unlink()
+    else:  # a valid Parquet file, but not the one the metadata describes
+        rows("a").head(4).to_parquet(path, index=False)
+    assert store.finished() == {"b"} and store.corrupt() == {"a"} and not store.has("a")
+    with pytest.raises(AtlasError, match=r"run a is not finished or its rows file .*a.parquet is corrupt"):
+        store.read_rows(["a", "b"])
+    store.write_run("a", rows("a"), {"seed": 0})  # retraining it repairs it
+    assert store.finished() == {"a", "b"}
+
+
+def test_runs_stored_before_checksums_are_checked_by_their_row_count(tmp_path):
+    store = ResultsStore(tmp_path / "p")
+    store.write_run("a", rows("a"), {"seed": 0})
+    meta = json.loads(store.meta_path("a").read_text())
+    del meta["sha256"]
+    store.meta_path("a").write_text(json.dumps(meta))
+    assert store.finished() == {"a"}
+    rows("a").head(4).to_parquet(store.rows_path("a"), index=False)
+    assert store.finished() == set()
+
+
+def test_a_root_that_is_a_file_is_one_error_before_any_run(tmp_path):
+    (tmp_path / "root").write_text("not a folder")
+    with pytest.raises(AtlasError, match=r"root is a file, not a folder \(check --root\)"):
+        ResultsStore.for_profile("quick", tmp_path / "root").check_version()

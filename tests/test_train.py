@@ -199,7 +199,41 @@ def test_finetune_starts_from_the_model_with_a_fresh_schedule(tmp_path):
         train(replace(tune, init_from=str(tmp_path / "missing.pt")), "bad", corpus=tiny_corpus())
 
 
+@pytest.mark.parametrize("damage, message", [
+    (lambda w: (w / "rows.csv").write_text("\n".join((w / "rows.csv").read_text().splitlines()[:5]) + "\n"),
+     r"rows.csv does not match .*run.json \(missing, truncated or edited; \d+ rows expected\)"),
+    (lambda w: (w / "rows.csv").unlink(), "rows.csv does not match"),
+    (lambda w: (w / "run.json").write_text((w / "run.json").read_text()[:40]), "run.json is not valid JSON"),
+    (lambda w: (w / "run.json").write_bytes(b"\xff\xfe\0garbage"), "run.json is not valid JSON"),
+])
+def test_a_damaged_finished_workdir_is_refused_never_half_used(tmp_path, damage, message):
+    cfg = tiny_config(tokens=8192)
+    train(cfg, "r", workdir=tmp_path, corpus=tiny_corpus())
+    damage(tmp_path)
+    with pytest.raises(AtlasError, match=message):
+        train(cfg, "r", workdir=tmp_path, corpus=tiny_corpus())
+
+
+def test_a_damaged_checkpoint_init_model_or_a_file_for_workdir_is_one_error(tmp_path):
+    cfg = tiny_config(tokens=8192)
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "checkpoint.pt").write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(AtlasError, match=r"checkpoint: .*checkpoint.pt is unreadable"):
+        train(cfg, "r", workdir=tmp_path / "w", corpus=tiny_corpus())
+    torch.save(torch.zeros(3), tmp_path / "w" / "checkpoint.pt")
+    with pytest.raises(AtlasError, match="is not an atlas checkpoint"):
+        train(cfg, "r", workdir=tmp_path / "w", corpus=tiny_corpus())
+    (tmp_path / "bad.pt").write_bytes(b"garbage")
+    with pytest.raises(AtlasError, match=r"init_from: .*bad.pt is unreadable"):
+        train(replace(cfg, init_from=str(tmp_path / "bad.pt")), "r", corpus=tiny_corpus())
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(AtlasError, match="workdir .*file is a file, not a folder"):
+        train(cfg, "r", workdir=tmp_path / "file", corpus=tiny_corpus())
+
+
 @pytest.mark.parametrize("overrides, message", [
+    ({"batch_size": 0}, "batch_size must be at least 1, got 0"),
+    ({"seed": -1}, "seed must not be negative, got -1"),
     ({"mixture": {"aa": 0.5, "xx": 0.5}}, "'xx'"),
     ({"scale": "7k"}, "ladder"),
     ({"tokens": 100}, "less than one batch"),
@@ -265,3 +299,10 @@ def test_estimate_scales_with_the_budget_and_skips_null_rows():
     assert with_null < two
     assert estimate_seconds(replace(cfg, scale="1m")) > 5 * one
     assert estimate_seconds(replace(cfg, eval_langs=["es", "pt", "fr"])) > one
+
+
+def test_an_unresolved_run_reference_is_refused_by_the_trainer():
+    from atlas_core.train.config import RunRef
+
+    with pytest.raises(AtlasError, match="init_from names run:base: give the path of its model.pt"):
+        train(tiny_config(tokens=8192, init_from=RunRef("base")), "ft", corpus=tiny_corpus())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import hashlib
 import json
 import os
 import subprocess
@@ -51,6 +53,20 @@ def test_mixture_syntaxes_and_options():
     assert (cfg.lr, cfg.batch_size, cfg.max_epochs, cfg.scale) == (1e-3, 32, 4.0, "1m")
     assert parse("--scale", "10k", "--mixture", "es,pt,fr,de", "--tokens", "1M").mixture == dict.fromkeys(
         ["es", "pt", "fr", "de"], 0.25)
+
+
+def test_equivalent_mixtures_are_one_run_and_ordinary_ids_keep_their_hash():
+    same = [parse("--scale", "10k", "--mixture", m, "--tokens", "1M") for m in ("es", "es=0.5", "es=0.5,es=0.5",
+                                                                                "es,es")]
+    assert same[2].mixture == same[3].mixture == {"es": 1.0}
+    assert len({c.config_hash() for c in same}) == 1
+    pair = [parse("--scale", "10k", "--mixture", m, "--tokens", "1M") for m in ("es,pt", "pt=1,es=1", "es=2,pt=2")]
+    assert len({c.config_hash() for c in pair}) == 1
+    assert parse("--scale", "10k", "--mixture", "es=0.7,pt=0.3", "--tokens", "1M").config_hash() != pair[0].config_hash()
+    for cfg in (same[0], pair[0], parse("--scale", "10k", "--mixture", "es,pt,fr", "--tokens", "1M")):
+        payload = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "device"}  # the hash before canonical
+        blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))  # mixtures: weights summing to 1 keep it
+        assert cfg.config_hash() == hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
 def test_unimax_mixture_from_the_training_streams():
@@ -110,5 +126,22 @@ def test_estimate_prints_the_plan(capsys):
 ])
 def test_errors_exit_2_with_one_line(argv, message, capsys):
     assert main(["train", "--scale", "10k", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("setup, argv, message", [
+    (lambda d: None, ["--batch-size", "0"], "batch_size must be at least 1, got 0"),
+    (lambda d: None, ["--seed", "-1"], "seed must not be negative"),
+    (lambda d: (d / "out").mkdir(), ["--out", "{d}/out"], "is a folder; give a file name"),
+    (lambda d: (d / "wd").write_text("x"), ["--workdir", "{d}/wd"], "is a file, not a folder"),
+    (lambda d: (d / "c.yaml").write_bytes(b"\x89PNG\r\n\x1a\n\0\0"), ["--config", "{d}/c.yaml"],
+     "not valid YAML or JSON (not text)"),
+    (lambda d: (d / "c.yaml").write_text("scale: [10k\n"), ["--config", "{d}/c.yaml"], "not valid YAML or JSON"),
+])
+def test_bad_input_exits_2_before_any_training(tmp_path, setup, argv, message, capsys):
+    setup(tmp_path)
+    argv = [a.format(d=tmp_path) for a in argv]
+    assert main(["train", "--scale", "10k", "--mixture", "utf3", "--tokens", "40K", "--no-restart", *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1

@@ -1,11 +1,14 @@
 """``atlas results``: what a study has finished and what is missing.
 
-Prints a table of experiment kinds x (planned, done, missing, rows); ``--missing`` lists the missing runs.
+Prints a table of experiment kinds x (planned, done, missing, rows); ``--missing`` lists the missing runs,
+``--json`` prints the same as one JSON object. Stored runs whose rows file does not match its metadata are
+reported as corrupt (they count as missing: the next sweep trains them again).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 
 import pandas as pd
 
@@ -17,20 +20,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="profile name (smoke, quick, full) or a profile YAML path (default quick)")
     parser.add_argument("--root", help="results root (default $ATLAS_RESULTS or <repo>/results)")
     parser.add_argument("--missing", action="store_true", help="list the runs that are not finished")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
 
 
 def run(args: argparse.Namespace) -> int:
     from atlas_core.experiments import Study
 
     study = Study(args.profile, args.root)
+    status = study.status()
+    orphans = sorted(study.store.finished() - set(study.runs.by_id))
+    corrupt = sorted(study.store.corrupt())
+    missing = study.missing() if args.missing else None
+    if args.json:
+        out = {"profile": study.profile.name, "store": str(study.store.path),
+               "status": status.to_dict(orient="records"), "not_in_plan": orphans, "corrupt": corrupt}
+        if missing is not None:
+            out["missing"] = missing[["run_id", "kinds", "scale", "mixture", "tokens", "seed"]].to_dict(orient="records")
+        print(json.dumps(out, indent=1, default=str))
+        return 0
     with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 60):
         print(f"study {study.profile.name!r}, store {study.store.path}")
-        print(study.status().to_string(index=False))
-        orphans = study.store.finished() - set(study.runs.by_id)
+        print(status.to_string(index=False))
         if orphans:
             print(f"({len(orphans)} finished run(s) in the store are not in this profile's plan: an older version of it)")
-        if args.missing:
-            missing = study.missing()
+        if corrupt:
+            print(f"{len(corrupt)} stored run(s) are corrupt and will be trained again by the next sweep: "
+                  f"{', '.join(corrupt)}")
+        if missing is not None:
             print(f"\n{len(missing)} missing run(s)" + (":" if len(missing) else ""))
             if len(missing):
                 missing = missing.assign(mixture=missing["mixture"].map(short))

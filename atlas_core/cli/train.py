@@ -18,12 +18,11 @@ import os
 import sys
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
-from atlas_core.data import load_split
-from atlas_core.data.mixture import unimax_weights
 from atlas_core.errors import AtlasError
 from atlas_core.train import runtime
 from atlas_core.train.config import TrainConfig  # no torch: it loads after set_threads
@@ -100,17 +99,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _read_config_file(path: Path) -> dict:
     if not path.is_file():
         raise AtlasError(f"--config: no file {path}")
-    data = yaml.safe_load(path.read_text())
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (UnicodeDecodeError, yaml.YAMLError) as err:
+        reason = str(err).splitlines()[0] if isinstance(err, yaml.YAMLError) else "not text"
+        raise AtlasError(f"--config {path}: not valid YAML or JSON ({reason})") from None
     if not isinstance(data, dict):
         raise AtlasError(f"--config {path}: expected a mapping of TrainConfig fields")
     return data
 
 
+def parse_mixture(text: str, unimax: Callable[[list[str]], dict[str, float]]) -> dict[str, float]:
+    """The mixture grammar: ``es`` | ``es=0.5,pt=0.5`` (a source named twice adds up) | ``es,pt,fr`` (uniform) |
+    ``unimax:en,es,pt`` (``unimax(languages)``)."""
+    if text.startswith("unimax:"):
+        return unimax(parse_list(text[len("unimax:"):]))
+    if "=" in text:
+        out: dict[str, float] = {}
+        for item in filter(None, (p.strip() for p in text.split(","))):
+            out |= {name: out.get(name, 0.0) + weight for name, weight in parse_weights(item).items()}
+        return out
+    names = parse_list(text)
+    return {name: names.count(name) / len(names) for name in names}
+
+
 def _unimax_mixture(languages: list[str], settings: dict, args: argparse.Namespace) -> dict[str, float]:
-    caps = settings.get("unique_tokens", {})
-    available = {lang: caps.get(lang) or len(load_split(lang, "train", settings.get("tokenizer", "byte")).ids)
-                 for lang in languages}
-    return unimax_weights(available, settings["tokens"], args.unimax_max_epochs, parse_weights(args.unimax_pin))
+    from atlas_core.experiments.catalog import DataCatalog, unimax_mixture
+
+    return unimax_mixture(DataCatalog().train_tokens, languages, settings["tokens"],
+                          tokenizer=settings.get("tokenizer", "byte"), caps=settings.get("unique_tokens"),
+                          max_epochs=args.unimax_max_epochs, pinned=parse_weights(args.unimax_pin))
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -132,21 +150,13 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         if name in _INT_FIELDS:
             settings[name] = parse_count(value)
     settings["unique_tokens"] = {k: parse_count(v) for k, v in settings.get("unique_tokens", {}).items()}
-    mixture = settings["mixture"]
-    if isinstance(mixture, str):
-        if mixture.startswith("unimax:"):
-            settings["mixture"] = _unimax_mixture(parse_list(mixture[len("unimax:"):]), settings, args)
-        elif "=" in mixture:
-            settings["mixture"] = parse_weights(mixture)
-        else:
-            names = parse_list(mixture)
-            settings["mixture"] = {name: 1.0 / len(names) for name in names}
+    if isinstance(settings["mixture"], str):
+        settings["mixture"] = parse_mixture(settings["mixture"], lambda langs: _unimax_mixture(langs, settings, args))
     return TrainConfig.from_dict(settings)
 
 
 def set_threads(n: int) -> None:
-    """Thread count for this process: environment first (before torch's first import), then torch itself."""
-    os.environ.update(dict.fromkeys(runtime.THREAD_VARIABLES, str(n)))
+    """Torch's thread count for this process (the environment is the restart's: this process's is never changed)."""
     import torch
 
     torch.set_num_threads(n)
@@ -168,6 +178,14 @@ def restart_in_training_environment(threads: int) -> None:
                   env | {"ATLAS_TRAIN_RESTARTED": "1"})
 
 
+def check_outputs(args: argparse.Namespace) -> None:
+    """``AtlasError`` before any work when ``--out`` or ``--workdir`` cannot be written where they point."""
+    if args.out is not None and args.out.is_dir():
+        raise AtlasError(f"--out {args.out} is a folder; give a file name such as {args.out / 'rows.csv'}")
+    if args.workdir is not None and args.workdir.exists() and not args.workdir.is_dir():
+        raise AtlasError(f"--workdir {args.workdir} is a file, not a folder")
+
+
 def run(args: argparse.Namespace) -> int:
     if args.threads < 1:
         raise AtlasError(f"--threads must be >= 1, got {args.threads}")
@@ -177,6 +195,7 @@ def run(args: argparse.Namespace) -> int:
     from atlas_core.train import estimate_seconds, train
 
     cfg = config_from_args(args)
+    check_outputs(args)
     run_id = args.run_id or f"train-{cfg.config_hash()}"
     if args.estimate:
         steps = cfg.tokens // (cfg.batch_size * cfg.seq_len)

@@ -1,9 +1,9 @@
-"""The miniature ATLAS study: declarative experiments, profiles, the results store and the executors.
+"""The miniature ATLAS study: declarative experiments, profiles, the results store and Dask execution.
 
     from atlas_core.experiments import load_profile, Study
 
-Names are imported on first use, so that worker processes can load :mod:`atlas_core.experiments.worker` and
-pin their threads before numpy, pandas or torch are imported.
+Names are imported on first use, so that a Dask worker's preload (:mod:`atlas_core.experiments.dask_preload`)
+and task (:mod:`atlas_core.experiments.worker`) load only what they need.
 """
 
 from __future__ import annotations

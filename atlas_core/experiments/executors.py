@@ -1,22 +1,24 @@
-"""Executors: where runs train, and the scheduler that feeds them in dependency and priority order.
+"""Where runs train: a Dask ``distributed`` cluster, started here or already running.
 
-``local`` is a pool of ``spawn``-ed single-thread worker processes on this machine (default: 2, one per core).
-``dask`` runs the same tasks on a Dask ``distributed`` cluster: ``address`` of a running scheduler
-(``tcp://host:8786``), or none to start a ``LocalCluster`` with one single-thread worker process per slot.
-Cluster workers need atlas installed, the corpora prepared (``atlas data prepare``) and the results root on a
-filesystem they all share.
+``local`` starts a private cluster on this machine: a scheduler in this process and ``workers`` single-thread
+worker processes started exactly as the README starts them on a cluster (``dask worker --nthreads 1
+--preload-nanny atlas_core.experiments.dask_preload``), so a local sweep and a cluster sweep train in the same
+process environment and give the same numbers. ``dask`` connects to the scheduler at ``address``
+(``tcp://host:8786``); its workers need atlas installed, the corpora prepared, the results root on a shared
+filesystem and the preload (workers without the training environment are refused).
 
-The scheduler keeps at most one run per worker slot in flight, always starting the ready run with the longest
-critical path (a base and its finetunes count together), never a finetune before its base. A failed run is
-reported and its dependents skipped; everything else goes on; the store is only written by runs that finish.
+Dask does the scheduling: every run is submitted at once with its priority (longest critical path first), a
+finetune depends on its base's task, and a task whose worker dies is rerun on another worker. A failed run is
+reported and its finetunes skipped; everything else goes on.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import logging
-import multiprocessing
 import os
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass, field
 
 from tqdm import tqdm
@@ -24,107 +26,113 @@ from tqdm import tqdm
 from atlas_core.errors import AtlasError
 from atlas_core.experiments.plan import priorities
 from atlas_core.experiments.runs import PlannedRun
-from atlas_core.experiments.worker import run_task, single_thread_env
-from atlas_core.train.runtime import environment as training_environment
+from atlas_core.experiments.worker import run_task, worker_environment_gaps
 
 EXECUTORS = ("local", "dask")
+PRELOAD = "atlas_core.experiments.dask_preload"
+WORKER_WAIT_S = 60.0  # how long to wait for the first worker before giving up
 
 
-def enter_training_environment() -> dict[str, str]:
-    """Put this process's environment into the trainer's fast training environment and return the old one.
-
-    Worker processes spawned from here (the local pool's, a LocalCluster's) inherit os.environ when they start,
-    and the MKL shim and malloc settings only work if present at process start. Restore with
-    ``restore_environment`` once the workers are gone.
-    """
-    saved = dict(os.environ)
-    os.environ.update(training_environment(os.environ, threads=1))
-    return saved
+def worker_command(address: str, workers: int, local_directory: str, host: str = "127.0.0.1") -> list[str]:
+    """The ``dask worker`` command of the README: single-thread workers with the training environment."""
+    return [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+            "--nworkers", str(workers), "--preload-nanny", PRELOAD, "--host", host, "--no-dashboard",
+            "--local-directory", local_directory, "--death-timeout", "30"]
 
 
-def restore_environment(saved: dict[str, str]) -> None:
-    os.environ.clear()
-    os.environ.update(saved)
+def check_address(address: str) -> None:
+    """``AtlasError`` unless ``address`` is ``scheme://host:port`` with a scheme Dask knows."""
+    from distributed.comm import registry
+
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    if scheme not in registry.backends:
+        raise AtlasError(f"--address {address!r}: unknown scheme {scheme!r} (known: {', '.join(registry.backends)})")
+    host, _, port = rest.rpartition(":")
+    if scheme in ("tcp", "tls", "ws", "wss") and (not host or not port.isdigit()):
+        raise AtlasError(f"--address {address!r} needs a host and a port, e.g. tcp://127.0.0.1:8786")
 
 
-class LocalBackend:
-    """A process pool of ``workers`` fresh single-thread interpreters (``spawn``), started in the trainer's fast
-    process environment (``atlas_core.train.runtime``: one thread, malloc settings, MKL's AVX-512 kernels)."""
-
-    def __init__(self, workers: int):
-        if workers < 1:
-            raise AtlasError(f"workers must be at least 1, got {workers}")
-        self.slots = workers
-        self.saved_environ = enter_training_environment()
-        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                           initializer=single_thread_env)
-
-    def submit(self, task: dict):
-        try:
-            return self.pool.submit(run_task, task)
-        except cf.process.BrokenProcessPool:
-            raise AtlasError("a worker process died (killed, out of memory, or started from a script that lacks "
-                             "the `if __name__ == '__main__':` guard that multiprocessing needs); finished runs "
-                             "are stored, rerun to continue") from None
-
-    def wait_first(self, futures: list) -> set:
-        done, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
-        return done
-
-    def close(self, abort: bool = False) -> None:
-        if abort:  # stop the workers now; their runs resume from their checkpoints next time
-            for proc in list(getattr(self.pool, "_processes", {}).values()):
-                proc.terminate()
-        self.pool.shutdown(wait=True, cancel_futures=abort)
-        restore_environment(self.saved_environ)
-
-
-class DaskBackend:
-    """A Dask ``distributed`` client: on the cluster at ``address``, or on a new local cluster of ``workers``."""
+class Cluster:
+    """A Dask client on a running scheduler (``address``) or on a private local cluster of ``workers``."""
 
     def __init__(self, address: str | None, workers: int):
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError:
-            raise AtlasError("the dask executor needs dask and distributed: "
-                             "pip install 'atlas-core[cluster]'") from None
-        self.cluster, self.saved_environ = None, None
+        from distributed import Client, LocalCluster  # loads only when a sweep runs (not for plans, results)
+
+        self.local, self.workers_proc, self.scratch = None, None, None
         if address:
+            check_address(address)
             try:
-                self.client = Client(address, timeout="20s")
-            except OSError as err:
+                self.client = Client(address, timeout="15s")
+            except (OSError, TimeoutError) as err:
                 raise AtlasError(f"cannot reach the Dask scheduler at {address}: {err}") from None
         else:
-            self.saved_environ = enter_training_environment()
-            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=logging.ERROR)
-            self.client = Client(self.cluster)
-        self.client.wait_for_workers(1, timeout=120)
-        self.slots = sum(w["nthreads"] for w in self.client.scheduler_info()["workers"].values())
+            if workers < 1:
+                raise AtlasError(f"workers must be at least 1, got {workers}")
+            self.local = LocalCluster(n_workers=0, host="127.0.0.1", scheduler_port=0, dashboard_address=None,
+                                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # its HTTP server: a
+                                      silence_logs=logging.ERROR)                            # free local port
+            self.scratch = tempfile.TemporaryDirectory(prefix="atlas-dask-")
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # a copy: ours is untouched
+            with open(self.worker_log, "w") as log:
+                self.workers_proc = subprocess.Popen(worker_command(self.local.scheduler_address, workers,
+                                                                    self.scratch.name),
+                                                     env=env, stdout=subprocess.DEVNULL, stderr=log)
+            self.client = Client(self.local)
+        self._wait_for_workers(address or "the local cluster", 1 if address else workers)
 
-    def submit(self, task: dict):
-        return self.client.submit(run_task, task, key=f"atlas-{task['run_id']}", pure=False, retries=0)
+    @property
+    def worker_log(self) -> str:
+        """Where the local cluster's ``dask worker`` writes its log."""
+        return os.path.join(self.scratch.name, "workers.log")
 
-    def wait_first(self, futures: list) -> set:
-        from distributed import wait
+    def _wait_for_workers(self, where: str, n: int) -> None:
+        try:
+            self.client.wait_for_workers(n, timeout=WORKER_WAIT_S)
+        except TimeoutError:
+            hint = (f"start workers with `dask worker ADDRESS --nthreads 1 --preload-nanny {PRELOAD}`"
+                    if self.local is None else f"the workers' log ends: {self._log_tail()}")
+            self.close()
+            raise AtlasError(f"no worker joined the Dask scheduler at {where} within {WORKER_WAIT_S:.0f} s: "
+                             f"{hint}") from None
+        gaps = {addr: g for addr, g in self.client.run(worker_environment_gaps).items() if g}
+        if gaps:
+            self.close()
+            addr, what = next(iter(gaps.items()))
+            raise AtlasError(f"{len(gaps)} Dask worker(s) lack the training environment (worker {addr}: "
+                             f"{', '.join(what)}), so their numbers would differ from a local run: start them "
+                             f"with `--preload-nanny {PRELOAD}`")
 
-        return set(wait(futures, return_when="FIRST_COMPLETED").done)
+    def _log_tail(self) -> str:
+        with open(self.worker_log, errors="replace") as log:
+            lines = [line.strip() for line in log if line.strip()]
+        return lines[-1] if lines else "(empty)"
 
-    def close(self, abort: bool = False) -> None:
+    @property
+    def slots(self) -> int:
+        return sum(w["nthreads"] for w in self.client.scheduler_info()["workers"].values())
+
+    def close(self) -> None:
         self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-            restore_environment(self.saved_environ)
+        if self.workers_proc is not None:
+            self.workers_proc.terminate()
+            try:
+                self.workers_proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.workers_proc.kill()
+                self.workers_proc.wait()
+        if self.local is not None:
+            self.local.close()
+            self.scratch.cleanup()
 
 
-def make_backend(executor: str, workers: int, address: str | None = None):
-    if executor == "local":
-        if address:
-            raise AtlasError("--address is for the dask executor; the local executor runs on this machine")
-        return LocalBackend(workers)
-    if executor == "dask":
-        return DaskBackend(address, workers)
-    raise AtlasError(f"unknown executor {executor!r} (known: {', '.join(EXECUTORS)})")
+def make_cluster(executor: str, workers: int, address: str | None = None) -> Cluster:
+    if executor not in EXECUTORS:
+        raise AtlasError(f"unknown executor {executor!r} (known: {', '.join(EXECUTORS)})")
+    if executor == "local" and address:
+        raise AtlasError("--address is for the dask executor; the local executor runs on this machine")
+    return Cluster(address, workers)
 
 
 @dataclass
@@ -136,45 +144,43 @@ class Outcome:
     skipped: list[str] = field(default_factory=list)
 
 
-def execute(runs: list[PlannedRun], backend, make_task, *, progress: bool = True, desc: str = "sweep") -> Outcome:
-    """Run ``runs`` (all missing from the store) on ``backend``; a run starts once its base has finished.
+def execute(runs: list[PlannedRun], cluster: Cluster, make_task, *, progress: bool = True,
+            desc: str = "sweep") -> Outcome:
+    """Run ``runs`` (bases before finetunes, as the plan lists them) on ``cluster``; ``make_task(run) -> dict``.
 
-    ``make_task(run) -> dict`` builds the worker's task. The progress bar counts estimated core-seconds, so its
-    ETA tracks how fast this machine really goes. The caller closes the backend (``abort=True`` on Ctrl-C: the
-    workers stop, every finished run stays in the store).
+    The progress bar counts estimated core-seconds, so its ETA tracks how fast the workers really go.
     """
+    from distributed import as_completed
+
     prio = priorities(runs)
-    pending = {r.run_id: r for r in runs}
-    in_flight: dict = {}
+    futures: dict[str, object] = {}
+    for run in runs:
+        base = futures.get(run.depends_on)  # None when the base finished earlier
+        futures[run.run_id] = cluster.client.submit(run_task, make_task(run), base, key=f"atlas-{run.run_id}",
+                                                    priority=prio[run.run_id], pure=False)
+    by_key = {f.key: run_id for run_id, f in futures.items()}
+    by_id = {r.run_id: r for r in runs}
     outcome = Outcome()
-    bar = tqdm(total=sum(r.est_seconds for r in runs), desc=desc, disable=not progress, dynamic_ncols=True,
-               bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]",
-               postfix={"runs": f"0/{len(runs)}"})
+    total = sum(r.est_seconds for r in runs)
+    bar = tqdm(total=total, desc=f"{desc} 0/{len(runs)} runs", disable=not progress, dynamic_ncols=True,
+               bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]")
     try:
-        while pending or in_flight:
-            busy = set(pending) | {r.run_id for r in in_flight.values()}
-            ready = sorted((r for r in pending.values() if r.depends_on not in busy),
-                           key=lambda r: -prio[r.run_id])
-            for run in ready[: backend.slots - len(in_flight)]:
-                in_flight[backend.submit(make_task(run))] = pending.pop(run.run_id)
-            if not in_flight:
-                break
-            for future in backend.wait_first(list(in_flight)):
-                run = in_flight.pop(future)
-                try:
-                    outcome.finished[run.run_id] = future.result()["wall_s"]
-                except Exception as err:  # a failed run must not stop the others
-                    outcome.failed[run.run_id] = f"{type(err).__name__}: {err}"
-                    bar.write(f"run {run.run_id} failed: {type(err).__name__}: {err}")
-                    _skip_dependents(run.run_id, pending, outcome)
-                bar.update(run.est_seconds)
-                bar.set_postfix(runs=f"{len(outcome.finished)}/{len(runs)}", failed=len(outcome.failed))
+        for future in as_completed(list(futures.values())):
+            run = by_id[by_key[future.key]]
+            if future.status == "finished":
+                outcome.finished[run.run_id] = future.result()["wall_s"]
+            elif run.depends_on in futures and futures[run.depends_on].status == "error":  # its base failed
+                outcome.skipped.append(run.run_id)
+            else:
+                err = future.exception()
+                outcome.failed[run.run_id] = f"{type(err).__name__}: {err}"
+                bar.write(f"run {run.run_id} failed: {type(err).__name__}: {err}")
+            bar.update(min(run.est_seconds, total - bar.n))
+            done = len(outcome.finished) + len(outcome.failed) + len(outcome.skipped)
+            bar.set_description_str(f"{desc} {done}/{len(runs)} runs" + (f", {len(outcome.failed)} failed"
+                                                                     if outcome.failed else ""), refresh=False)
     finally:
         bar.close()
+        for future in futures.values():
+            future.release()
     return outcome
-
-
-def _skip_dependents(run_id: str, pending: dict[str, PlannedRun], outcome: Outcome) -> None:
-    for rid in [r for r, run in pending.items() if run.depends_on == run_id]:
-        del pending[rid]
-        outcome.skipped.append(rid)

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from atlas_core.errors import AtlasError
-from atlas_core.experiments.catalog import Catalog, check_languages
-from atlas_core.experiments.profile import Profile, check_seeds, parse_tokens
-from atlas_core.experiments.runs import RUN_REF, RunRequest, Use, mixture_kind, run_id_for
-from atlas_core.train.config import CONTROL_SOURCES, TrainConfig
+from atlas_core.experiments.catalog import Catalog, require_prepared, unimax_mixture as catalog_unimax
+from atlas_core.experiments.spec import Profile, check_seeds, parse_tokens
+from atlas_core.experiments.runs import RunRequest, Use, mixture_kind, run_id_for
+from atlas_core.train.config import CONTROL_SOURCES, RunRef, TrainConfig
 
 COMMON_KEYS = frozenset({"kind", "seeds", "train", "description"})
 SET_BY_KINDS = frozenset({"scale", "mixture", "tokens", "unique_tokens", "eval_langs", "init_from", "seed"})
@@ -60,7 +60,7 @@ class PlanContext:
         langs = _as_list(value)
         if not langs or not all(isinstance(x, str) for x in langs):
             raise AtlasError(f"{where}: expected a list of language codes or 'all', got {value!r}")
-        check_languages(self.catalog, langs, where)
+        require_prepared(self.catalog, langs, where)
         return langs
 
 
@@ -91,7 +91,7 @@ def _caps(spec: dict, ctx: PlanContext, where: str) -> dict[str, list[int]]:
     caps = spec.get("unique_tokens") or {}
     if not isinstance(caps, dict):
         raise AtlasError(f"{where}: unique_tokens must be a mapping language -> tokens (or a list of them)")
-    check_languages(ctx.catalog, list(caps), f"{where}: unique_tokens")
+    require_prepared(ctx.catalog, list(caps), f"{where}: unique_tokens")
     return {lang: [parse_tokens(v, f"{where}: unique_tokens.{lang}") for v in _as_list(values)]
             for lang, values in caps.items()}
 
@@ -129,13 +129,10 @@ def expand_mono(name: str, spec: dict, ctx: PlanContext) -> list[RunRequest]:
 
 def unimax_mixture(ctx: PlanContext, spec: dict, langs: list[str], caps: dict[str, int],
                    budget: int) -> dict[str, float]:
-    """Unimax weights for a token budget from each language's unique tokens (its cap, or its whole stream)."""
-    from atlas_core.data.mixture import unimax_weights
-
+    """The spec's Unimax weights for a token budget (``catalog.unimax_mixture``)."""
     tokenizer = ctx.config(spec, scale="", mixture={}, tokens=budget).tokenizer
-    sizes = {lang: caps.get(lang) or ctx.train_tokens(lang, tokenizer) for lang in langs}
-    pinned = spec.get("pinned") or None
-    return unimax_weights(sizes, budget, max_epochs=float(spec.get("max_epochs", 4.0)), pinned=pinned)
+    return catalog_unimax(ctx.train_tokens, langs, budget, tokenizer=tokenizer, caps=caps,
+                          max_epochs=float(spec.get("max_epochs", 4.0)), pinned=spec.get("pinned"))
 
 
 def expand_unimax(name: str, spec: dict, ctx: PlanContext) -> list[RunRequest]:
@@ -166,7 +163,7 @@ def _directions(name: str, spec: dict, ctx: PlanContext) -> list[tuple[str, str]
         if any(s == t for s, t in directions):
             raise AtlasError(f"{where}: a pair needs two different languages "
                              f"(use controls: [self] for the target alone)")
-        check_languages(ctx.catalog, sorted({x for d in directions for x in d}), where)
+        require_prepared(ctx.catalog, sorted({x for d in directions for x in d}), where)
         return directions
     langs = ctx.languages(spec["languages"], where)
     targets = ctx.languages(spec.get("targets", langs), f"{where}: targets")
@@ -268,7 +265,7 @@ def expand_finetune(name: str, spec: dict, ctx: PlanContext) -> list[RunRequest]
                 for lang in langs:
                     mixture = {lang: 1.0}
                     cfg = ctx.config(spec, scale=scale, mixture=mixture, tokens=tokens, seed=seed,
-                                     init_from=RUN_REF + run_id_for(base.config),
+                                     init_from=RunRef(run_id_for(base.config)),
                                      eval_langs=_eval_langs(mixture, [lang, *extra_evals]))
                     out.append(RunRequest(cfg, Use(name, "finetune", "finetune", target=lang), "mono"))
                     out.append(mono_request(ctx, spec, Use(name, "finetune", "scratch", target=lang),

@@ -13,56 +13,22 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from atlas_core.errors import AtlasError
+from atlas_core.experiments.kinds import check_experiment
+from atlas_core.experiments.spec import Profile, check_seeds
+from atlas_core.train.config import TrainConfig
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 TOP_LEVEL_KEYS = {"name", "description", "seeds", "train", "experiments", "on_gpu"}
-_TOKEN_SUFFIX = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "B": 10**9}
-
-
-@dataclass(frozen=True)
-class Profile:
-    """A parsed, structurally validated profile (languages and scales are checked when it is planned)."""
-
-    name: str
-    description: str
-    seeds: tuple[int, ...]
-    train: dict
-    experiments: dict[str, dict]
-    path: Path | None = field(default=None, compare=False)
 
 
 def bundled_profiles() -> list[str]:
     """Names of the profiles shipped with atlas."""
     return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
-
-
-def parse_tokens(value, where: str) -> int:
-    """A token count from an int or a string like ``"1.5M"``, ``"500K"`` or ``"2_000_000"``."""
-    if isinstance(value, bool):
-        raise AtlasError(f"{where}: expected a token count, got {value!r}")
-    if isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        match = re.fullmatch(r"\s*([0-9][0-9_]*(?:\.[0-9]+)?(?:[eE][0-9]+)?)\s*([KMGB]?)\s*", str(value).upper())
-        if not match:
-            raise AtlasError(f"{where}: expected a token count like 3000000 or '3M', got {value!r}")
-        number = float(match.group(1).replace("_", "")) * _TOKEN_SUFFIX[match.group(2)]
-    if number <= 0 or number != int(number):
-        raise AtlasError(f"{where}: a token count must be a positive whole number, got {value!r}")
-    return int(number)
-
-
-def check_seeds(seeds, where: str) -> list[int]:
-    """A non-empty list of integer seeds, else ``AtlasError``."""
-    if not isinstance(seeds, list) or not seeds or not all(type(s) is int for s in seeds):
-        raise AtlasError(f"{where}: seeds must be a non-empty list of integers, got {seeds!r}")
-    return seeds
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -83,7 +49,11 @@ def _read_yaml(path: Path) -> dict:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
-        raise AtlasError(f"profile {path}: not valid YAML ({err})") from None
+        raise AtlasError(f"profile {path}: not valid YAML ({' '.join(str(err).split())})") from None
+    except UnicodeDecodeError:
+        raise AtlasError(f"profile {path}: not a text file (expected YAML)") from None
+    except OSError as err:
+        raise AtlasError(f"profile {path}: cannot be read ({err.strerror})") from None
     if not isinstance(data, dict):
         raise AtlasError(f"profile {path}: expected a mapping at the top level")
     return data
@@ -117,9 +87,6 @@ def load_profile(profile: str | Path, *, gpu: bool | None = None) -> Profile:
 
 
 def _build(data: dict, path: Path) -> Profile:
-    from atlas_core.experiments.kinds import check_experiment
-    from atlas_core.train.config import TrainConfig
-
     name = str(data.get("name") or path.stem)
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
         raise AtlasError(f"profile {path}: name {name!r} may contain only letters, digits, '_', '.', '-'")

@@ -2,8 +2,8 @@
 
 A run's identity is its :class:`~atlas_core.train.config.TrainConfig` (its hash): when two experiments ask for
 the same configuration (the monolingual es run used by the scaling grid and as a crossover "scratch" curve), it
-is trained once and carries one :class:`Use` per experiment. A finetune names its base model symbolically,
-``init_from = "run:<base run id>"``, so its identity does not depend on where the store lives; the worker
+is trained once and carries one :class:`Use` per experiment. A finetune names its base run,
+``init_from = RunRef(<base run id>)``, so its identity does not depend on where the store lives; the worker
 resolves it to the base run's ``model.pt`` just before training.
 """
 
@@ -12,9 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from atlas_core.train.config import CONTROL_SOURCES, TrainConfig
-
-RUN_REF = "run:"
+from atlas_core.train.config import CONTROL_SOURCES, RunRef, TrainConfig
 
 
 @dataclass(frozen=True)
@@ -114,6 +112,5 @@ def run_id_for(config: TrainConfig) -> str:
 
 
 def base_run_of(config: TrainConfig) -> str | None:
-    """The base run id a finetune starts from (``init_from = "run:<id>"``), else None."""
-    ref = config.init_from
-    return ref[len(RUN_REF):] if ref and ref.startswith(RUN_REF) else None
+    """The base run id a finetune of the study starts from (``init_from = RunRef(id)``), else None."""
+    return config.init_from.run_id if isinstance(config.init_from, RunRef) else None

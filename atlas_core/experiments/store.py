@@ -3,28 +3,35 @@
 Layout under ``<root>/<profile>/`` (root: argument, else ``$ATLAS_RESULTS``, else ``<repo>/results``)::
 
     STORE.json              store and row-schema versions (a store of another version is refused)
-    runs/<run_id>.json      run metadata: config, uses, code version, seed, wall time, device, host
-    runs/<run_id>.parquet   the run's evaluation rows; its existence is what "finished" means
+    runs/<run_id>.json      run metadata: config, uses, code version, seed, wall time, device, host, and the
+                            row count and SHA-256 of the rows file
+    runs/<run_id>.parquet   the run's evaluation rows; a run is finished when they match its metadata
+    runs/<run_id>.claim     while a process trains the run: its host and PID (``claims.Claim``)
     work/<run_id>/          the trainer's working folder (checkpoint for resume, model.pt for finetunes)
 
 Each file is written under a temporary name in the same folder, flushed to disk and renamed into place
 (``os.replace`` is atomic), metadata first and rows last. So a process killed at any moment leaves either a
 finished run or none (a run is retried from its checkpoint), a finished run is never duplicated (one file per
 run id, replaced whole), and parallel workers never write the same file unless they train the same run, in
-which case the last complete copy wins. For a cluster the root must be on a filesystem every worker shares.
+which case the last complete copy wins. A rows file that does not match its metadata (truncated, edited) is
+corrupt: it does not count as finished, is never read, and the next sweep trains the run again. For a cluster the root must be on a filesystem every worker shares.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
-from atlas_core.atomic import atomic_path, write_text_atomic
+from atlas_core.atomic import write_bytes_atomic, write_text_atomic
 from atlas_core.errors import AtlasError
+from atlas_core.experiments.claims import Claim
 from atlas_core.train.config import ROW_COLUMNS, SCHEMA_VERSION
 
 STORE_VERSION = 1
@@ -50,7 +57,11 @@ class ResultsStore:
 
     # ---- versions -------------------------------------------------------------------------------------------
     def check_version(self) -> None:
-        """Raise ``AtlasError`` if the store was written by an incompatible version of atlas."""
+        """Raise ``AtlasError`` if the store was written by an incompatible version of atlas, or if its folder
+        (or a folder above it) is a file."""
+        existing = next(p for p in (self.path, *self.path.parents) if p.exists())
+        if not existing.is_dir():
+            raise AtlasError(f"results store {self.path}: {existing} is a file, not a folder (check --root)")
         version_file = self.path / VERSION_FILE
         if not version_file.exists():
             if any(self.runs_dir.glob("*.parquet")):
@@ -89,26 +100,53 @@ class ResultsStore:
     def model_path(self, run_id: str) -> Path:
         return self.workdir(run_id) / "model.pt"
 
+    def claim(self, run_id: str) -> Claim:
+        """The run's claim: ``with store.claim(run_id):`` while training it (waits while another holds it)."""
+        return Claim(self.runs_dir / f"{run_id}.claim")
+
     # ---- state ----------------------------------------------------------------------------------------------
-    def finished(self) -> set[str]:
-        """Ids of the finished runs."""
+    def stored(self) -> set[str]:
+        """Ids of the runs with a rows file, intact or not."""
         self.check_version()
         return {p.name[: -len(".parquet")] for p in self.runs_dir.glob("*.parquet") if not p.name.startswith(".")}
 
+    def finished(self) -> set[str]:
+        """Ids of the finished runs: rows that match their metadata's row count and checksum."""
+        return {r for r in self.stored() if self.has(r)}
+
+    def corrupt(self) -> set[str]:
+        """Ids of the runs whose rows file does not match its metadata (they count as not finished)."""
+        return {r for r in self.stored() if not self.has(r)}
+
     def has(self, run_id: str) -> bool:
-        return self.rows_path(run_id).exists()
+        """Whether the run is finished: its rows file exists and matches the metadata's row count and SHA-256."""
+        try:
+            meta = json.loads(self.meta_path(run_id).read_text())
+            data = self.rows_path(run_id).read_bytes()
+        except (OSError, ValueError):
+            return False
+        if not isinstance(meta, dict):
+            return False
+        if "sha256" not in meta:  # written before checksums: the row count in the Parquet footer
+            try:
+                return pq.read_metadata(io.BytesIO(data)).num_rows == meta.get("n_rows")
+            except (OSError, ValueError):
+                return False
+        return meta["sha256"] == hashlib.sha256(data).hexdigest()
 
     # ---- writing --------------------------------------------------------------------------------------------
     def write_run(self, run_id: str, rows: pd.DataFrame, metadata: dict) -> None:
         """Store a finished run: validate its rows, then write metadata and rows atomically (rows last)."""
         _validate_rows(run_id, rows)
         self._ensure_version()
+        buffer = io.BytesIO()
+        rows.to_parquet(buffer, index=False)
+        data = buffer.getvalue()
         meta = {**metadata, "run_id": run_id, "store_version": STORE_VERSION, "row_schema": SCHEMA_VERSION,
-                "n_rows": int(len(rows))}
+                "n_rows": int(len(rows)), "sha256": hashlib.sha256(data).hexdigest()}
         blob = json.dumps(meta, indent=1, sort_keys=True, default=str)
         write_text_atomic(self.meta_path(run_id), blob)
-        with atomic_path(self.rows_path(run_id)) as tmp:
-            rows.to_parquet(tmp, index=False)
+        write_bytes_atomic(self.rows_path(run_id), data)
 
     # ---- reading --------------------------------------------------------------------------------------------
     def read_metadata(self, run_id: str) -> dict:
@@ -118,8 +156,14 @@ class ResultsStore:
             raise AtlasError(f"results store {self.path}: run {run_id} has rows but no metadata file") from None
 
     def read_rows(self, run_ids: list[str]) -> pd.DataFrame:
-        """The evaluation rows of the given finished runs, one table (per-source columns are united)."""
+        """The evaluation rows of the given finished runs, one table (per-source columns are united).
+
+        ``AtlasError`` naming the first run whose rows file does not match its metadata."""
         self.check_version()
+        bad = [r for r in run_ids if not self.has(r)]
+        if bad:
+            raise AtlasError(f"results store {self.path}: run {bad[0]} is not finished or its rows file "
+                             f"{self.rows_path(bad[0])} is corrupt ({len(bad)} such run(s)); rerun the sweep")
         frames = [pd.read_parquet(self.rows_path(r)) for r in run_ids]
         if not frames:
             return pd.DataFrame(columns=list(ROW_COLUMNS))

@@ -5,30 +5,30 @@
     study.plan()                      # planned runs, their cost and whether they are done
     study.run()                       # trains what is missing (2 local workers), progress bar + ETA
     study.rows(kind="bilingual")      # evaluation rows joined with run metadata and uses
-    study.observations("es")          # the law table for target es
+
+The analyses read these tables (``atlas_core.analysis.observations.observations(study.rows(), "es")``); the
+runner never imports them.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import subprocess
 import time
 from pathlib import Path
+from types import ModuleType
 
 import pandas as pd
 
-from atlas_core.analysis.observations import observations as observations_table
 from atlas_core.errors import AtlasError
 from atlas_core.experiments.catalog import Catalog, DataCatalog
-from atlas_core.experiments.executors import execute, make_backend
+from atlas_core.experiments.executors import execute, make_cluster
 from atlas_core.experiments.kinds import KINDS
 from atlas_core.experiments.plan import Plan, build_plan, estimate, simulate_wall
 from atlas_core.experiments.profile import Profile, load_profile
 from atlas_core.experiments.runs import PlannedRun, language_count, mixture_label
 from atlas_core.experiments.store import REPO_ROOT, ResultsStore
 
-DEFAULT_TRAINER = "atlas_core.train"
 
 
 def code_version() -> dict:
@@ -48,6 +48,13 @@ def code_version() -> dict:
     return {"atlas_core": __version__, "git": git}
 
 
+def default_trainer() -> ModuleType:
+    """The real trainer, ``atlas_core.train`` (imported on demand: torch loads only when a run trains)."""
+    import atlas_core.train
+
+    return atlas_core.train
+
+
 def _hours(seconds: float) -> str:
     return f"{seconds / 60:.1f} min" if seconds < 5400 else f"{seconds / 3600:.2f} h"
 
@@ -55,17 +62,17 @@ def _hours(seconds: float) -> str:
 class Study:
     """A profile's study. ``root``: results root (default ``$ATLAS_RESULTS`` or ``<repo>/results``).
 
-    ``trainer``: the module whose ``train(cfg, run_id, *, workdir, progress)`` trains a run and whose
-    ``estimate_seconds(cfg)`` plans it (default ``atlas_core.train``). ``catalog``: where languages come from
+    ``trainer``: an object (a module) whose ``train(cfg, run_id, *, workdir, progress)`` trains a run and whose
+    ``estimate_seconds(cfg)`` plans it (default ``atlas_core.train``); workers import it by its module name. ``catalog``: where languages come from
     (default: the prepared corpora). ``gpu``: apply the profile's ``on_gpu`` section (default: if CUDA is there).
     """
 
     def __init__(self, profile: str | Path | Profile, root: str | Path | None = None, *,
-                 trainer: str = DEFAULT_TRAINER, catalog: Catalog | None = None, gpu: bool | None = None):
+                 trainer: ModuleType | None = None, catalog: Catalog | None = None, gpu: bool | None = None):
         self.profile = profile if isinstance(profile, Profile) else load_profile(profile, gpu=gpu)
         self.store = ResultsStore.for_profile(self.profile.name, root)
         self.store.check_version()
-        self.trainer = trainer
+        self.trainer = trainer or default_trainer()
         self.catalog = catalog or DataCatalog()
         self._plan: Plan | None = None
         self._rows_cache: tuple[tuple[str, ...], pd.DataFrame] | None = None
@@ -84,7 +91,7 @@ class Study:
     def _estimate(self, runs: list[PlannedRun]) -> None:
         todo = [r for r in runs if r.est_seconds != r.est_seconds]  # NaN: not estimated yet
         if todo:
-            estimate(todo, importlib.import_module(self.trainer).estimate_seconds)
+            estimate(todo, self.trainer.estimate_seconds)
 
     # ---- planning -------------------------------------------------------------------------------------------
     def plan(self) -> pd.DataFrame:
@@ -120,35 +127,35 @@ class Study:
         sweep if any failed (finished runs stay stored; rerunning retries the rest). Interrupting it (Ctrl-C)
         stops the workers and keeps every finished run.
 
-        The local executor starts workers with ``multiprocessing``'s ``spawn``: from a plain Python script, call
-        this under ``if __name__ == "__main__":`` (notebooks and the ``atlas`` command need nothing).
+        The local executor starts a private Dask cluster of ``workers`` single-thread worker processes, exactly
+        as the README starts one on a cluster; this process's environment is never changed.
         """
         selected = self.runs.select(kinds)
         self._estimate(selected)
         done = self.store.finished()
         todo = [r for r in selected if r.run_id not in done]
-        backend = make_backend(executor, workers, address) if executor == "dask" and address else None
-        slots = backend.slots if backend else workers
+        cluster = make_cluster(executor, workers, address) if executor == "dask" and address else None
+        slots = cluster.slots if cluster else workers
         core_s, wall_s = sum(r.est_seconds for r in todo), simulate_wall(todo, slots)
         print(f"atlas study {self.profile.name!r}: {len(selected)} runs planned, {len(selected) - len(todo)} done, "
               f"{len(todo)} to run: {core_s:,.0f} core-s, about {_hours(wall_s)} wall on {slots} worker(s) "
               f"({executor}); store {self.store.path}", flush=True)
         if max_hours is not None and wall_s > max_hours * 3600:
-            if backend:
-                backend.close()
+            if cluster:
+                cluster.close()
             raise AtlasError(f"the plan needs about {_hours(wall_s)} on {slots} worker(s), more than --max-hours "
                              f"{max_hours:g}; choose a smaller profile or kinds, more workers, or a larger budget")
         if not todo:
+            if cluster:
+                cluster.close()
             return pd.DataFrame(columns=["run_id", "status", "wall_s"])
-        backend = backend or make_backend(executor, workers, address)
         started = time.time()
+        cluster = cluster or make_cluster(executor, workers, address)
         try:
-            outcome = execute(todo, backend, lambda run: self._task(run, executor), progress=progress,
+            outcome = execute(todo, cluster, lambda run: self._task(run, executor), progress=progress,
                               desc=self.profile.name)
-        except BaseException:
-            backend.close(abort=True)
-            raise
-        backend.close()
+        finally:
+            cluster.close()
         print(f"atlas study {self.profile.name!r}: {len(outcome.finished)} finished, {len(outcome.failed)} failed, "
               f"{len(outcome.skipped)} skipped in {_hours(time.time() - started)} wall", flush=True)
         status = {**{r: "finished" for r in outcome.finished}, **{r: "failed" for r in outcome.failed},
@@ -207,14 +214,3 @@ class Study:
             return rows
         uses = self.runs.uses()
         return rows.merge(uses[uses["kind"] == kind], on="run_id", how="inner")
-
-    def observations(self, target: str, kind: str | None = None) -> pd.DataFrame:
-        """The law table for ``target`` (see :func:`atlas_core.analysis.observations.observations`) from every
-        finished run, or only from runs used by experiments of ``kind``."""
-        rows = self.rows()
-        if kind is not None:
-            rows = rows[rows["run_id"].isin(set(self.rows(kind)["run_id"]))]
-        if rows.empty:
-            raise AtlasError(f"no finished runs{f' of kind {kind!r}' if kind else ''} in {self.store.path}: "
-                             f"run `atlas sweep --profile {self.profile.name}` first")
-        return observations_table(rows, target)

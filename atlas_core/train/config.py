@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 
 SCHEMA_VERSION = 1
+RUN_RECORD = "run.json"  # the trainer's record of a run in its workdir (status, rows checksum, device, ...)
 
 # Mixture sources that are not languages (usable anywhere a language is, see atlas_core.data):
 #   "null"  - an empty share of every batch: the same optimizer steps with no partner gradient (the zero point
@@ -20,6 +21,18 @@ SCHEMA_VERSION = 1
 #   "utf3"  - language-free random 3-byte pseudo-characters (UTF-8 lead E4-E9 + two continuation bytes);
 #   "rand"  - i.i.d. uniform random bytes.
 CONTROL_SOURCES = ("null", "utf3", "rand")
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """Another run's final model, by run id: a finetune's ``init_from`` in a study. The study runner resolves it to
+    that run's ``model.pt`` just before training, so the finetune's identity does not depend on where the results
+    live; the trainer itself needs a path."""
+
+    run_id: str
+
+    def __str__(self) -> str:
+        return f"run:{self.run_id}"
 
 
 @dataclass
@@ -46,7 +59,7 @@ class TrainConfig:
     grad_clip: float = 1.0                       # global gradient-norm clip
     dropout: float = 0.0
     tokenizer: str = "byte"                      # "byte" or a SentencePiece vocabulary name (atlas_core.data)
-    init_from: str | None = None                 # checkpoint to continue from (finetuning: schedule reset)
+    init_from: str | RunRef | None = None        # model.pt to continue from (finetuning: schedule reset)
     seed: int = 0                                # model init and data order
     max_epochs: float | None = None              # refuse a budget that repeats any source more (1.0: no repetition)
     min_warmup_steps: int = 10                   # warmup lasts max(min_warmup_steps, warmup_frac * steps) steps
@@ -63,13 +76,28 @@ class TrainConfig:
             from atlas_core.errors import AtlasError
 
             raise AtlasError(f"unknown training setting(s): {', '.join(unknown)}")
+        if isinstance(data.get("init_from"), dict):  # a RunRef, as to_dict writes it
+            data = {**data, "init_from": RunRef(**data["init_from"])}
         return cls(**data)
 
     def config_hash(self) -> str:
-        """A short stable hash of every setting that changes the numbers (not the device)."""
+        """A short stable hash of every setting that changes the numbers (not the device); equivalent mixtures
+        (``{"es": 1}``, ``{"es": 0.5}``) hash alike."""
         payload = {k: v for k, v in self.to_dict().items() if k != "device"}
+        payload["mixture"] = canonical_mixture(self.mixture)
+        if isinstance(self.init_from, RunRef):
+            payload["init_from"] = str(self.init_from)
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def canonical_mixture(mixture: dict[str, float]) -> dict[str, float]:
+    """The mixture as shares of each batch: weights scaled to sum to 1. A mixture whose weights already sum to 1
+    (up to 1e-9: every profile's) is returned as it is, so the hashes of existing runs do not change."""
+    total = sum(mixture.values())
+    if total <= 0 or abs(total - 1.0) <= 1e-9:
+        return dict(mixture)
+    return {source: weight / total for source, weight in mixture.items()}
 
 
 # One row per (evaluation step, evaluation language). Per-source columns are repeated for every source s of the

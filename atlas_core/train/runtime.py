@@ -1,8 +1,10 @@
 """The process environment of fast CPU training: threads, glibc malloc settings, MKL's AVX-512 kernels on AMD.
 
 All three must be in place when the process starts, so they are given as environment variables to the processes
-that train: ``environment()`` returns them for a child process (the study runner's workers), and ``atlas train``
-restarts itself with them. The trainer itself never changes the process it runs in.
+that train: ``environment()`` returns them for a child process (the Dask nanny preload gives them to the study's
+workers, ``atlas_core.experiments.dask_preload``), and ``atlas train`` restarts itself with them; ``missing()``
+says what a running process lacks. Nothing here, nor the trainer, changes the environment of the process it runs
+in.
 
 * Threads: one per process (``OMP/MKL/OPENBLAS_NUM_THREADS``); run one process per core (cpu-training.md).
 * malloc: torch frees and re-allocates its large per-step tensors (logits, gradients), and glibc's default
@@ -86,9 +88,13 @@ def shim_active() -> bool:
         return False
 
 
-def missing() -> list[str]:
-    """The parts of the training environment this process started without."""
-    gaps = [] if all(os.environ.get(k) == v for k, v in MALLOC_SETTINGS.items()) else ["malloc settings"]
+def missing(threads: int | None = None) -> list[str]:
+    """The parts of the training environment this process started without (``threads``: also require that many
+    threads in the thread variables)."""
+    gaps = [] if threads is None or all(os.environ.get(k) == str(threads) for k in THREAD_VARIABLES) else [
+        f"{threads} thread(s) per process"]
+    if not all(os.environ.get(k) == v for k, v in MALLOC_SETTINGS.items()):
+        gaps.append("malloc settings")
     if shim_helps_here() and not shim_active():
         gaps.append("MKL's AVX-512 kernels (the MKL shim)")
     return gaps

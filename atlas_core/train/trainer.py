@@ -10,6 +10,7 @@ uninterrupted one, bit for bit at a fixed thread count, except ``wall_s``.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import time
 import warnings
@@ -26,19 +27,26 @@ from atlas_core.data.mixture import NULL, Batch, MixtureSampler, check_weights
 from atlas_core.errors import AtlasError
 from atlas_core.model import GPT, GPTConfig, get_scale
 from atlas_core.train import runtime
-from atlas_core.train.config import ROW_COLUMNS, TrainConfig
+from atlas_core.train.config import ROW_COLUMNS, RUN_RECORD, RunRef, TrainConfig
 from atlas_core.train.corpus import Corpus, eval_languages, load_corpus
 from atlas_core.train.evaluate import EvalSet, evaluate
 from atlas_core.train.schedule import SCHEDULES, eval_steps, lr_factor, lr_phase, warmup_steps
 
-CHECKPOINT, ROWS, MODEL, META = "checkpoint.pt", "rows.csv", "model.pt", "run.json"
+CHECKPOINT, ROWS, MODEL, META = "checkpoint.pt", "rows.csv", "model.pt", RUN_RECORD
 CHECKPOINT_FORMAT = 1
 
 
 def check_config(cfg: TrainConfig) -> None:
     """``AtlasError`` naming the first setting of ``cfg`` that cannot be trained."""
     get_scale(cfg.scale)
+    if not cfg.mixture:
+        raise AtlasError("the mixture is empty: give at least one source with a weight")
     check_weights(cfg.mixture)
+    for name in ("batch_size", "seq_len", "tokens"):
+        if getattr(cfg, name) < 1:
+            raise AtlasError(f"{name} must be at least 1, got {getattr(cfg, name)}")
+    if cfg.seed < 0:
+        raise AtlasError(f"seed must not be negative, got {cfg.seed}")
     if cfg.tokens < cfg.batch_size * cfg.seq_len:
         raise AtlasError(f"token budget {cfg.tokens} is less than one batch ({cfg.batch_size} x {cfg.seq_len})")
     if cfg.schedule not in SCHEDULES:
@@ -53,6 +61,8 @@ def check_config(cfg: TrainConfig) -> None:
         raise AtlasError("weight_decay, grad_clip and min_warmup_steps must not be negative")
     if cfg.max_epochs is not None and cfg.max_epochs <= 0:
         raise AtlasError(f"max_epochs must be positive, got {cfg.max_epochs}")
+    if isinstance(cfg.init_from, RunRef):
+        raise AtlasError(f"init_from names {cfg.init_from}: give the path of its model.pt (a study resolves it)")
     if cfg.device not in ("auto", "cpu", "cuda"):
         raise AtlasError(f"unknown device {cfg.device!r}; choose auto, cpu or cuda")
 
@@ -68,10 +78,19 @@ def load_model_file(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise AtlasError(f"init_from: no model file at {path}")
-    blob = torch.load(path, map_location="cpu", weights_only=True)
+    blob = _load(path, "init_from")
     if not isinstance(blob, dict) or "state_dict" not in blob or "gpt_config" not in blob:
         raise AtlasError(f"init_from: {path} is not a model.pt written by atlas train")
     return blob
+
+
+def _load(path: Path, what: str):
+    """``torch.load`` of an atlas file; ``AtlasError`` naming the file when it is truncated or not one."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises RuntimeError, pickle/zip errors, EOFError... for a damaged file
+        raise AtlasError(f"{what}: {path} is unreadable ({type(err).__name__}), truncated or not written by atlas "
+                         "train") from None
 
 
 def build_optimizer(model: GPT, cfg: TrainConfig) -> torch.optim.AdamW:
@@ -231,7 +250,7 @@ class Run:
         return state
 
     def load_state_dict(self, state: dict) -> None:
-        if state.get("format") != CHECKPOINT_FORMAT:
+        if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
             raise AtlasError(f"{self.workdir / CHECKPOINT} is not an atlas checkpoint of format {CHECKPOINT_FORMAT}")
         _check_same_run(self.workdir, state, self.cfg, self.run_id)
         self.step, self.train_seconds, self.rows = state["step"], state["train_seconds"], state["rows"]
@@ -256,13 +275,17 @@ class Run:
     def save_checkpoint(self) -> None:
         _atomic_save(self.state_dict(), self.workdir / CHECKPOINT)
 
-    def save_rows(self) -> None:
-        write_text_atomic(self.workdir / ROWS, pd.DataFrame(self.rows).to_csv(index=False))
+    def save_rows(self) -> str:
+        """Write ``rows.csv``; returns its SHA-256."""
+        text = pd.DataFrame(self.rows).to_csv(index=False)
+        write_text_atomic(self.workdir / ROWS, text)
+        return hashlib.sha256(text.encode()).hexdigest()
 
-    def save_final(self) -> None:
+    def save_final(self, rows_sha256: str) -> None:
         _atomic_save({"gpt_config": dataclasses.asdict(self.model_cfg), "state_dict": self.model.state_dict(),
                       "train_config": self.cfg.to_dict(), "run_id": self.run_id}, self.workdir / MODEL)
-        write_text_atomic(self.workdir / META, json.dumps(self.metadata("done"), indent=1))
+        record = self.metadata("done") | {"n_rows": len(self.rows), "rows_sha256": rows_sha256}
+        write_text_atomic(self.workdir / META, json.dumps(record, indent=1))
         (self.workdir / CHECKPOINT).unlink(missing_ok=True)
 
 
@@ -276,14 +299,27 @@ def _check_same_run(workdir: Path, stored: dict, cfg: TrainConfig, run_id: str) 
 
 
 def _finished_rows(cfg: TrainConfig, run_id: str, workdir: Path) -> pd.DataFrame | None:
-    """The rows of this run if it already finished in ``workdir``, else None."""
+    """The rows of this run if it already finished in ``workdir``, else None; ``AtlasError`` when the workdir's
+    record or rows are damaged (they are never half-used)."""
     meta_path = workdir / META
     if not meta_path.is_file():
         return None
-    meta = json.loads(meta_path.read_text())
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (ValueError, UnicodeDecodeError):
+        raise AtlasError(f"{meta_path} is not valid JSON (truncated?): delete {workdir} to train the run again") from None
+    if not isinstance(meta, dict):
+        raise AtlasError(f"{meta_path} is not a run record: delete {workdir} to train the run again")
     _check_same_run(workdir, meta, cfg, run_id)
-    if meta.get("status") != "done" or not (workdir / ROWS).is_file():
+    if meta.get("status") != "done":
         return None
+    try:
+        text = (workdir / ROWS).read_bytes()
+    except FileNotFoundError:
+        text = b""
+    if hashlib.sha256(text).hexdigest() != meta.get("rows_sha256"):
+        raise AtlasError(f"{workdir / ROWS} does not match {meta_path} (missing, truncated or edited; "
+                         f"{meta.get('n_rows')} rows expected): delete {workdir} to train the run again")
     return pd.read_csv(workdir / ROWS)
 
 
@@ -301,6 +337,8 @@ def train(cfg: TrainConfig, run_id: str, *, workdir: Path | None = None, progres
                       "process in atlas_core.train.runtime.environment()", stacklevel=2)
     workdir = Path(workdir) if workdir is not None else None
     if workdir is not None:
+        if workdir.exists() and not workdir.is_dir():
+            raise AtlasError(f"workdir {workdir} is a file, not a folder")
         workdir.mkdir(parents=True, exist_ok=True)
         finished = _finished_rows(cfg, run_id, workdir)
         if finished is not None:
@@ -308,7 +346,7 @@ def train(cfg: TrainConfig, run_id: str, *, workdir: Path | None = None, progres
     run = Run(cfg, run_id, corpus if corpus is not None else load_corpus(cfg), workdir)
     if workdir is not None:
         if (workdir / CHECKPOINT).is_file():
-            run.load_state_dict(torch.load(workdir / CHECKPOINT, map_location="cpu", weights_only=True))
+            run.load_state_dict(_load(workdir / CHECKPOINT, "checkpoint"))
         write_text_atomic(workdir / META, json.dumps(run.metadata("running"), indent=1))
     eval_at = set(run.eval_at)
     last_checkpoint = time.monotonic()
@@ -330,6 +368,5 @@ def train(cfg: TrainConfig, run_id: str, *, workdir: Path | None = None, progres
             last_checkpoint = time.monotonic()
     bar.close()
     if workdir is not None:
-        run.save_rows()
-        run.save_final()
+        run.save_final(run.save_rows())
     return pd.DataFrame(run.rows)
