@@ -1,8 +1,8 @@
 """Plan against actual: a profile's planned CPU-seconds per run against the CPU-seconds the runs really take.
 
-Each selected run of ``--profile`` (finetunes left out: they need their base) trains in a fresh process in the
-training environment (``atlas_core.train.runtime.environment``), one after another, and reports the CPU time
-of its ``train`` call (the process start and ``import torch`` excluded, as in a sweep's long-lived workers).
+Each selected run of ``--profile`` (finetunes left out: they need their base) trains, one after another, in one
+long-lived worker process in the training environment (``atlas_core.train.runtime.environment``), as in a
+sweep's worker pool, and reports the CPU time of its ``train`` call.
 Three plans are compared with it:
 
 * ``ladder``: the ladder's constant rates (``Rates.ladder()``), the planner before calibration;
@@ -27,18 +27,19 @@ import tempfile
 import time
 
 
-def train_once(config: dict) -> dict:
-    """Train one run in this process; its CPU and wall seconds."""
+def serve() -> None:
+    """The worker: for each config (a JSON line on stdin), train it and print its CPU and wall seconds."""
     import torch
 
     from atlas_core.train import TrainConfig, train
 
     torch.set_num_threads(1)
-    cfg = TrainConfig.from_dict(config)
-    with tempfile.TemporaryDirectory() as tmp:
-        cpu, wall = time.process_time(), time.perf_counter()
-        train(cfg, "bench-plan", workdir=tmp)
-        return {"cpu_s": time.process_time() - cpu, "wall_s": time.perf_counter() - wall}
+    for line in sys.stdin:
+        cfg = TrainConfig.from_dict(json.loads(line))
+        with tempfile.TemporaryDirectory() as tmp:
+            cpu, wall = time.process_time(), time.perf_counter()
+            train(cfg, "bench-plan", workdir=tmp)
+            print(json.dumps({"cpu_s": time.process_time() - cpu, "wall_s": time.perf_counter() - wall}), flush=True)
 
 
 def main() -> None:
@@ -47,10 +48,10 @@ def main() -> None:
     parser.add_argument("--max-runs", type=int, default=12, help="at most this many runs, spread over the plan")
     parser.add_argument("--max-est-s", type=float, default=30.0, help="skip runs planned longer than this")
     parser.add_argument("--json", help="write the per-run figures here")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(train_once(json.loads(args.worker))))
+        serve()
         return
 
     from atlas_core.experiments.catalog import DataCatalog
@@ -68,20 +69,24 @@ def main() -> None:
     print(f"{args.profile}: {len(chosen)} of {len(plan.runs)} runs (planned <= {args.max_est_s:g} CPU-s, every "
           f"{stride}th)\n\n| run | ladder s | calibrated s | refined s | CPU s | wall s |\n|---|---|---|---|---|---|",
           flush=True)
-    env = runtime.environment(os.environ)
+    worker = subprocess.Popen([sys.executable, __file__, "--worker"], env=runtime.environment(os.environ),
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     rows = []
     for run in chosen:
         refined, = refreshed_estimates([run.config])
-        out = subprocess.run([sys.executable, __file__, "--worker", json.dumps(run.config.to_dict())], env=env,
-                             capture_output=True, text=True)
-        if out.returncode != 0:
-            raise SystemExit(f"run {run.run_id} failed: {out.stderr.strip()[-500:]}")
-        measured = json.loads(out.stdout.strip().splitlines()[-1])
+        worker.stdin.write(json.dumps(run.config.to_dict()) + "\n")
+        worker.stdin.flush()
+        answer = worker.stdout.readline()
+        if not answer:
+            raise SystemExit(f"run {run.run_id} failed (worker exit status {worker.wait()})")
+        measured = json.loads(answer)
         row = {"run_id": run.run_id, "ladder_s": estimate_seconds(run.config, Rates.ladder()),
                "calibrated_s": calibrated[run.run_id], "refined_s": refined, **measured}
         rows.append(row)
         print(f"| {run.run_id} | {row['ladder_s']:.1f} | {row['calibrated_s']:.1f} | {row['refined_s']:.1f} | "
               f"{row['cpu_s']:.1f} | {row['wall_s']:.1f} |", flush=True)
+    worker.stdin.close()
+    worker.wait()
     cpu = sum(r["cpu_s"] for r in rows)
     totals = {k: sum(r[k] for r in rows) for k in ("ladder_s", "calibrated_s", "refined_s")}
     print(f"\ntotal measured {cpu:.1f} CPU-s; planned / measured: "

@@ -46,6 +46,12 @@ def test_ladder_rates_are_the_constants_of_before():
                       final_eval_tokens=10_000)  # n_evals=1: one evaluation at 1% of the run and the final one
     expected = 1.0 + 2048 * 1000 / ladder_rate("100k") + 11_000 * 0.35 / ladder_rate("100k")
     assert estimate_seconds(cfg, Rates.ladder()) == pytest.approx(expected)
+    # a larger vocabulary: FLOP-rescaled, plus 8e-9 s per extra logit entry per token (the planner's formula)
+    spm = dataclasses.replace(cfg, tokenizer="spm-shared-4096")
+    flops = get_scale("100k").config(4096).flops_per_token / get_scale("100k").config().flops_per_token
+    per_token = flops / ladder_rate("100k") + (4096 - 256) * 8e-9
+    assert estimate_seconds(spm, Rates.ladder()) == pytest.approx(1.0 + 2048 * 1000 * per_token
+                                                                   + 11_000 * 0.35 * per_token)
 
 
 def test_the_cached_calibration_plans_and_finished_runs_refine_it(tmp_path, monkeypatch):
@@ -70,12 +76,18 @@ def test_the_cached_calibration_plans_and_finished_runs_refine_it(tmp_path, monk
     assert estimate_seconds(other) == pytest.approx(5.0 + 2048 * 1000 / 50_000 + 31_000 / 150_000)
 
 
-def test_a_finished_run_logs_what_it_measured(tmp_path, monkeypatch):
+def test_a_finished_run_logs_what_it_measured(tmp_path):
+    import torch
     from test_train import tiny_config, tiny_corpus
 
     from atlas_core.train import train
 
-    train(tiny_config(), "observed", corpus=tiny_corpus())
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # two OpenMP threads on a busy machine crawl
+    try:
+        train(tiny_config(), "observed", corpus=tiny_corpus())
+    finally:
+        torch.set_num_threads(threads)
     lines = [json.loads(line) for line in next((tmp_path / "calibration").glob("*.runs.jsonl")).read_text()
              .splitlines()]
     assert len(lines) == 1 and lines[0]["shape"] == shape_of("10k", 256, 32, 8)

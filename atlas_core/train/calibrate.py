@@ -79,8 +79,8 @@ def shape_of(scale: str, vocab_size: int, seq_len: int, batch_size: int) -> str:
 # ---- measuring --------------------------------------------------------------------------------------------------
 
 def probe(scale: str, seconds: float = PROBE_SECONDS) -> dict:
-    """Sustained training and evaluation tokens per CPU-second of ``scale`` in this process (byte vocabulary,
-    batch 16 x 128, the trainer's real step and evaluation)."""
+    """Training and evaluation tokens per CPU-second of ``scale`` in this process (byte vocabulary, batch 16 x 128,
+    the trainer's real step and evaluation), each the median of four windows."""
     import numpy as np
 
     from atlas_core.train.config import TrainConfig
@@ -94,13 +94,17 @@ def probe(scale: str, seconds: float = PROBE_SECONDS) -> dict:
     run = Run(cfg, "calibration", corpus, None)
     es = run.eval_sets["rand"][0]
 
-    def rate(step, tokens: int, budget: float) -> float:
+    def rate(step, tokens: int, budget: float, windows: int = 4) -> float:
+        """The median over ``windows`` windows (a burst of foreign load skews one window, not the median)."""
         step()  # warm-up: allocator, kernels
-        calls, started = 0, time.process_time()
-        while calls < 2 or time.process_time() - started < budget:
-            step()
-            calls += 1
-        return calls * tokens / (time.process_time() - started)
+        rates = []
+        for _ in range(windows):
+            calls, started = 0, time.process_time()
+            while calls < 2 or time.process_time() - started < budget / windows:
+                step()
+                calls += 1
+            rates.append(calls * tokens / (time.process_time() - started))
+        return statistics.median(rates)
 
     return {"train": rate(run.train_step, cfg.batch_size * cfg.seq_len, seconds),
             "eval": rate(lambda: evaluate(run.model, es, run.device, None), es.n_tokens, seconds / 2)}

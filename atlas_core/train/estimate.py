@@ -35,7 +35,8 @@ def seconds_per_token(cfg: TrainConfig, kind: str, rates: Rates) -> float:
 
     A shape finished runs have measured uses their rate. Otherwise the byte-vocabulary rate of the scale at
     context 128 is rescaled by FLOPs per token for other vocabularies and contexts, plus the memory-bound logit
-    cost of the extra vocabulary entries; batch-size effects (about 10-25% below 2K tokens per step at the
+    cost of the extra vocabulary entries (``LOGIT_SECONDS_PER_ENTRY`` at the ladder's rate, so it scales with
+    this machine's speed like the rest); batch-size effects (about 10-25% below 2K tokens per step at the
     smallest scales) are ignored.
     """
     scale = get_scale(cfg.scale)
@@ -44,8 +45,8 @@ def seconds_per_token(cfg: TrainConfig, kind: str, rates: Rates) -> float:
     if observed is not None:
         return 1.0 / observed
     reference = scale.config()
-    return (actual.flops_per_token / reference.flops_per_token / rates.byte_rate(cfg.scale, kind)
-            + (actual.vocab_size - reference.vocab_size) * LOGIT_SECONDS_PER_ENTRY)
+    logits = (actual.vocab_size - reference.vocab_size) * LOGIT_SECONDS_PER_ENTRY * scale.tokens_per_s
+    return (actual.flops_per_token / reference.flops_per_token + logits) / rates.byte_rate(cfg.scale, kind)
 
 
 def estimate_seconds(cfg: TrainConfig, rates: Rates | None = None) -> float:
