@@ -30,9 +30,9 @@ pytestmark = pytest.mark.filterwarnings("ignore:training without")  # tests run 
 
 
 @pytest.fixture(autouse=True)
-def private_cache(tmp_path, monkeypatch):
+def private_cache(tmp_path_factory, monkeypatch):
     """Finished runs log their throughput under the cache (calibrate.observe): keep the user's out of it."""
-    monkeypatch.setenv("ATLAS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("ATLAS_CACHE", str(tmp_path_factory.mktemp("cache")))
 
 
 @pytest.fixture(autouse=True)
