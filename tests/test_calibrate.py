@@ -64,16 +64,17 @@ def test_the_cached_calibration_plans_and_finished_runs_refine_it(tmp_path, monk
     shape = shape_of("100k", 256, 128, 16)
     observe(shape, train_tokens=1_000_000, train_cpu_s=40.0, eval_tokens=100_000, eval_cpu_s=1.0, overhead_cpu_s=3)
     observe(shape, train_tokens=3_000_000, train_cpu_s=60.0, eval_tokens=300_000, eval_cpu_s=3.0, overhead_cpu_s=5)
-    observe(shape_of("10k", 256, 128, 16), train_tokens=1, train_cpu_s=1, eval_tokens=1, eval_cpu_s=1,
-            overhead_cpu_s=7)
+    observe(shape_of("10k", 256, 128, 16), train_tokens=0, train_cpu_s=0, eval_tokens=0, eval_cpu_s=0,
+            overhead_cpu_s=7)  # a run that stopped at once: an overhead, no rate
     log = next((tmp_path / "calibration").glob("*.runs.jsonl"))
     log.write_text(log.read_text() + '{"shape": "cut sh')  # a line cut short by a crash is skipped
     assert estimate_seconds(cfg) == pytest.approx(1.0 + 2048 * 1000 / 50_000 + 31_000 / 150_000)  # cached
     machine_rates.cache_clear()
     # 4M tokens in 100 s, 400K eval tokens in 4 s; overhead: median of 3, 5, 7
     assert estimate_seconds(cfg) == pytest.approx(5.0 + 2048 * 1000 / 40_000 + 31_000 / 100_000)
-    other = dataclasses.replace(cfg, batch_size=8)  # another shape keeps the calibrated rates
-    assert estimate_seconds(other) == pytest.approx(5.0 + 2048 * 1000 / 50_000 + 31_000 / 150_000)
+    # another shape: the calibrated rates, slowed by the drift the observed shape showed (1.25x train, 1.5x eval)
+    other = dataclasses.replace(cfg, batch_size=8)
+    assert estimate_seconds(other) == pytest.approx(5.0 + 2048 * 1000 * 1.25 / 50_000 + 31_000 * 1.5 / 150_000)
 
 
 def test_a_finished_run_logs_what_it_measured(tmp_path):
@@ -93,3 +94,15 @@ def test_a_finished_run_logs_what_it_measured(tmp_path):
     assert len(lines) == 1 and lines[0]["shape"] == shape_of("10k", 256, 32, 8)
     assert lines[0]["train_tokens"] == 40_960 and lines[0]["eval_tokens"] == 2 * (5 * 2048 + 4096)
     assert lines[0]["train_cpu_s"] > 0 and lines[0]["eval_cpu_s"] > 0 and lines[0]["overhead_cpu_s"] >= 0
+
+
+def test_calibration_measures_the_probes_in_the_training_environment_and_is_cached(tmp_path, monkeypatch):
+    monkeypatch.undo()  # the real calibrate, into this test's own cache
+    monkeypatch.setenv("ATLAS_CACHE", str(tmp_path))
+    machine_rates.cache_clear()
+    stored = calibrate.calibrate(seconds=0.02)
+    assert set(stored["probes"]) == set(calibrate.PROBES)
+    assert all(r["train"] > 100 and r["eval"] > r["train"] for r in stored["probes"].values())  # forward only
+    assert stored["key"] == calibrate.machine_key(worker_gaps())
+    monkeypatch.setattr(calibrate, "calibrate", lambda *a: pytest.fail("a cached calibration must not re-run"))
+    assert machine_rates().probes == stored["probes"]

@@ -9,8 +9,9 @@ were 1.57x optimistic on a machine of the same class. So the planner asks the ma
   ladder ratio, interpolated in log N; evaluation tokens cost the probes' measured eval/train ratio.
 * **Refinement**: every run the trainer finishes appends what it measured (tokens and CPU seconds of its
   training steps and evaluations, and everything else it spent) to the machine's observation log; a shape that
-  has been run takes its observed rates (all its runs' tokens over all their seconds), and the per-run overhead
-  is the median observed one.
+  has been run takes its observed rates (all its runs' tokens over all their seconds), the other shapes take the
+  probes' model times the median drift the observed shapes showed against it
+  (``atlas_core.train.estimate.drift``), and the per-run overhead is the median observed one.
 
 Both live under ``$ATLAS_CACHE/calibration/``, keyed by the machine: CPU model, torch version, and the gaps of the
 training environment (``runtime.missing()``), so a process without the MKL shim never mixes with the workers.
@@ -76,11 +77,17 @@ def shape_of(scale: str, vocab_size: int, seq_len: int, batch_size: int) -> str:
     return f"{scale}/V{vocab_size}/T{seq_len}/B{batch_size}"
 
 
+def parse_shape(shape: str) -> tuple[str, int, int, int]:
+    """(scale, vocab size, context, batch size) of a ``shape_of`` key."""
+    scale, vocab, context, batch = shape.split("/")
+    return scale, int(vocab[1:]), int(context[1:]), int(batch[1:])
+
+
 # ---- measuring --------------------------------------------------------------------------------------------------
 
 def probe(scale: str, seconds: float = PROBE_SECONDS) -> dict:
     """Training and evaluation tokens per CPU-second of ``scale`` in this process (byte vocabulary, batch 16 x 128,
-    the trainer's real step and evaluation), each the median of four windows."""
+    the trainer's real step and evaluation of one 64-window batch), each the median of four windows."""
     import numpy as np
 
     from atlas_core.train.config import TrainConfig
@@ -90,7 +97,7 @@ def probe(scale: str, seconds: float = PROBE_SECONDS) -> dict:
 
     data = np.random.default_rng(0).integers(0, 256, 1 << 22, dtype=np.uint8)
     corpus = Corpus(train={"rand": data}, test={"rand": data[: 1 << 20]}, vocab_size=256)
-    cfg = TrainConfig(scale=scale, mixture={"rand": 1.0}, tokens=10 ** 12, device="cpu")
+    cfg = TrainConfig(scale=scale, mixture={"rand": 1.0}, tokens=10 ** 12, eval_tokens=8192, device="cpu")
     run = Run(cfg, "calibration", corpus, None)
     es = run.eval_sets["rand"][0]
 
@@ -100,7 +107,7 @@ def probe(scale: str, seconds: float = PROBE_SECONDS) -> dict:
         rates = []
         for _ in range(windows):
             calls, started = 0, time.process_time()
-            while calls < 2 or time.process_time() - started < budget / windows:
+            while calls < 1 or time.process_time() - started < budget / windows:
                 step()
                 calls += 1
             rates.append(calls * tokens / (time.process_time() - started))

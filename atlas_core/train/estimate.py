@@ -6,9 +6,11 @@ The rates come from ``atlas_core.train.calibrate``: this machine's calibration a
 
 from __future__ import annotations
 
+import statistics
+
 from atlas_core.data.mixture import NULL
-from atlas_core.model import get_scale
-from atlas_core.train.calibrate import Rates, machine_rates, shape_of
+from atlas_core.model import LADDER, get_scale
+from atlas_core.train.calibrate import Rates, machine_rates, parse_shape, shape_of
 from atlas_core.train.config import TrainConfig
 from atlas_core.train.corpus import eval_languages
 from atlas_core.train.schedule import eval_steps
@@ -30,23 +32,37 @@ def _vocab_size(tokenizer: str) -> int:
     return get_tokenizer(tokenizer).vocab_size
 
 
-def seconds_per_token(cfg: TrainConfig, kind: str, rates: Rates) -> float:
-    """CPU-seconds per ``kind`` ("train" or "eval") token of ``cfg``'s shape.
-
-    A shape finished runs have measured uses their rate. Otherwise the byte-vocabulary rate of the scale at
-    context 128 is rescaled by FLOPs per token for other vocabularies and contexts, plus the memory-bound logit
+def modelled_seconds_per_token(scale_name: str, vocab_size: int, seq_len: int, kind: str, rates: Rates) -> float:
+    """CPU-seconds per ``kind`` ("train" or "eval") token from the probes: the byte-vocabulary rate of the scale
+    at context 128, rescaled by FLOPs per token for other vocabularies and contexts, plus the memory-bound logit
     cost of the extra vocabulary entries (``LOGIT_SECONDS_PER_ENTRY`` at the ladder's rate, so it scales with
-    this machine's speed like the rest); batch-size effects (about 10-25% below 2K tokens per step at the
-    smallest scales) are ignored.
-    """
-    scale = get_scale(cfg.scale)
-    actual = scale.config(_vocab_size(cfg.tokenizer), cfg.seq_len)
-    observed = rates.observed_rate(shape_of(cfg.scale, actual.vocab_size, cfg.seq_len, cfg.batch_size), kind)
+    this machine's speed like the rest). Batch-size effects (about 10-25% below 2K tokens per step at the
+    smallest scales) are ignored."""
+    scale = get_scale(scale_name)
+    actual, reference = scale.config(vocab_size, seq_len), scale.config()
+    logits = (vocab_size - reference.vocab_size) * LOGIT_SECONDS_PER_ENTRY * scale.tokens_per_s
+    return (actual.flops_per_token / reference.flops_per_token + logits) / rates.byte_rate(scale_name, kind)
+
+
+def drift(kind: str, rates: Rates) -> float:
+    """How much longer than modelled the observed shapes took (median over shapes; 1 with none observed)."""
+    ratios = []
+    for shape in rates.observed:
+        scale, vocab_size, seq_len, _ = parse_shape(shape)
+        observed = rates.observed_rate(shape, kind)
+        if scale in LADDER and observed is not None:
+            ratios.append(1.0 / observed / modelled_seconds_per_token(scale, vocab_size, seq_len, kind, rates))
+    return statistics.median(ratios) if ratios else 1.0
+
+
+def seconds_per_token(cfg: TrainConfig, kind: str, rates: Rates) -> float:
+    """CPU-seconds per ``kind`` token of ``cfg``'s shape: what finished runs of the shape measured, else the
+    probes' model times the drift the other observed shapes showed."""
+    vocab_size = _vocab_size(cfg.tokenizer)
+    observed = rates.observed_rate(shape_of(cfg.scale, vocab_size, cfg.seq_len, cfg.batch_size), kind)
     if observed is not None:
         return 1.0 / observed
-    reference = scale.config()
-    logits = (actual.vocab_size - reference.vocab_size) * LOGIT_SECONDS_PER_ENTRY * scale.tokens_per_s
-    return (actual.flops_per_token / reference.flops_per_token + logits) / rates.byte_rate(cfg.scale, kind)
+    return modelled_seconds_per_token(cfg.scale, vocab_size, cfg.seq_len, kind, rates) * drift(kind, rates)
 
 
 def estimate_seconds(cfg: TrainConfig, rates: Rates | None = None) -> float:
