@@ -11,7 +11,8 @@ import pytest
 from atlas_core.model import get_scale
 from atlas_core.train import TrainConfig, estimate_seconds
 from atlas_core.train import calibrate
-from atlas_core.train.calibrate import Rates, machine_rates, observe, save_calibration, shape_of, worker_gaps
+from atlas_core.train.calibrate import (Rates, machine_rates, observe, save_calibration, shape_of,
+                                        workers_complete)
 
 pytestmark = pytest.mark.filterwarnings("ignore:training without")
 
@@ -55,12 +56,13 @@ def test_ladder_rates_are_the_constants_of_before():
 
 
 def test_the_cached_calibration_plans_and_finished_runs_refine_it(tmp_path, monkeypatch):
-    save_calibration({"100k": {"train": 50_000.0, "eval": 150_000.0}}, worker_gaps())
+    save_calibration({"100k": {"train": 50_000.0, "eval": 150_000.0}}, workers_complete())
     cfg = TrainConfig(scale="100k", mixture={"es": 1.0}, tokens=2048 * 1000, n_evals=1, eval_tokens=1000,
                       final_eval_tokens=30_000)
     assert estimate_seconds(cfg) == pytest.approx(1.0 + 2048 * 1000 / 50_000 + 31_000 / 150_000)
 
-    monkeypatch.setattr(calibrate.runtime, "missing", worker_gaps)  # as in a worker in the training environment
+    complete = workers_complete()  # observe as a study worker would
+    monkeypatch.setattr(calibrate.runtime, "missing", lambda: [] if complete else ["the MKL shim"])
     shape = shape_of("100k", 256, 128, 16)
     observe(shape, train_tokens=1_000_000, train_cpu_s=40.0, eval_tokens=100_000, eval_cpu_s=1.0, overhead_cpu_s=3)
     observe(shape, train_tokens=3_000_000, train_cpu_s=60.0, eval_tokens=300_000, eval_cpu_s=3.0, overhead_cpu_s=5)
@@ -103,6 +105,6 @@ def test_calibration_measures_the_probes_in_the_training_environment_and_is_cach
     stored = calibrate.calibrate(seconds=0.02)
     assert set(stored["probes"]) == set(calibrate.PROBES)
     assert all(r["train"] > 100 and r["eval"] > r["train"] for r in stored["probes"].values())  # forward only
-    assert stored["key"] == calibrate.machine_key(worker_gaps())
+    assert stored["key"] == calibrate.machine_key(workers_complete())
     monkeypatch.setattr(calibrate, "calibrate", lambda *a: pytest.fail("a cached calibration must not re-run"))
     assert machine_rates().probes == stored["probes"]

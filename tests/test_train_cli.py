@@ -97,10 +97,10 @@ def test_atlas_train_restarts_in_the_training_environment(tmp_path):
 
 
 def test_estimate_prints_the_plan_at_this_machines_rates(capsys, tmp_path, monkeypatch):
-    from atlas_core.train.calibrate import save_calibration, worker_gaps
+    from atlas_core.train.calibrate import save_calibration, workers_complete
 
     monkeypatch.setenv("ATLAS_CACHE", str(tmp_path))
-    save_calibration({"100k": {"train": 30_000.0, "eval": 100_000.0}}, worker_gaps())
+    save_calibration({"100k": {"train": 30_000.0, "eval": 100_000.0}}, workers_complete())
     assert main(["train", "--scale", "100k", "--mixture", "es", "--tokens", "3M", "--estimate"]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert plan["steps"] == 3_000_000 // (16 * 128)

@@ -13,13 +13,15 @@ were 1.57x optimistic on a machine of the same class. So the planner asks the ma
   probes' model times the median drift the observed shapes showed against it
   (``atlas_core.train.estimate.drift``), and the per-run overhead is the median observed one.
 
-Both live under ``$ATLAS_CACHE/calibration/``, keyed by the machine: CPU model, torch version, and the gaps of the
-training environment (``runtime.missing()``), so a process without the MKL shim never mixes with the workers.
+Both live under ``$ATLAS_CACHE/calibration/``, keyed by the machine: CPU model, torch version, and whether the
+training environment is complete (``runtime.missing()``), so a process without the MKL shim (a test run, say)
+never mixes with the workers.
 Rates are per CPU-second of one single-thread process: what a plan's core-seconds count.
 """
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
 import json
@@ -54,17 +56,17 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def worker_gaps() -> list[str]:
-    """The parts of the training environment a study worker will lack (``runtime.missing()`` inside it)."""
-    return ["MKL's AVX-512 kernels (the MKL shim)"] if runtime.shim_helps_here() and runtime.shim_library() is None \
-        else []
+def workers_complete() -> bool:
+    """Whether a study worker's environment (``runtime.environment``) has every part of the fast one."""
+    return runtime.shim_library() is not None or not runtime.shim_helps_here()
 
 
-def machine_key(gaps: list[str]) -> dict:
-    """What makes throughput comparable: the CPU, torch, and the training environment's ``gaps``."""
+def machine_key(complete: bool) -> dict:
+    """What makes throughput comparable: the CPU, torch, and whether the training environment is ``complete``
+    (``runtime.missing()`` empty)."""
     import torch
 
-    return {"cpu": cpu_model(), "torch": torch.__version__, "gaps": sorted(gaps), "threads": 1}
+    return {"cpu": cpu_model(), "torch": torch.__version__, "environment_complete": complete, "threads": 1}
 
 
 def _stem(key: dict) -> Path:
@@ -135,13 +137,13 @@ def calibrate(seconds: float = PROBE_SECONDS) -> dict:
     measured = json.loads(done.stdout.strip().splitlines()[-1])
     if measured["torch"] != torch.__version__:
         raise AtlasError(f"calibration ran torch {measured['torch']}, this process {torch.__version__}")
-    return save_calibration(measured["probes"], measured["gaps"])
+    return save_calibration(measured["probes"], measured["environment_complete"])
 
 
-def save_calibration(probes: dict[str, dict[str, float]], gaps: list[str]) -> dict:
+def save_calibration(probes: dict[str, dict[str, float]], complete: bool) -> dict:
     """Cache ``probes`` (scale -> {"train", "eval"} tokens per CPU-second) as the calibration of this machine in
-    an environment lacking ``gaps``; returns what was stored."""
-    key = machine_key(gaps)
+    a ``complete`` training environment or not; returns what was stored."""
+    key = machine_key(complete)
     result = {"format": CALIBRATION_FORMAT, "key": key, "created": time.time(), "probes": probes}
     write_json_atomic(_stem(key).with_suffix(".json"), result)
     machine_rates.cache_clear()
@@ -218,11 +220,14 @@ def _observations(path: Path) -> tuple[dict[str, dict[str, float]], list[float]]
 def machine_rates() -> Rates:
     """This machine's rates for study workers: the cached calibration (measured now if missing) and the runs
     observed so far. ``machine_rates.cache_clear()`` makes the next call read new observations."""
-    stem = _stem(machine_key(worker_gaps()))
+    stem = _stem(machine_key(workers_complete()))
     path = stem.with_suffix(".json")
-    stored = read_json(path) if path.is_file() else None
-    if stored is None or stored.get("format") != CALIBRATION_FORMAT:
-        stored = calibrate()
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    with open(stem.with_suffix(".lock"), "w") as lock:  # processes planning at once calibrate once, not together
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stored = read_json(path) if path.is_file() else None
+        if stored is None or stored.get("format") != CALIBRATION_FORMAT:
+            stored = calibrate()
     observed, overheads = _observations(stem.with_suffix(".runs.jsonl"))
     return Rates(probes=stored["probes"], observed=observed,
                  overhead_s=statistics.median(overheads) if overheads else DEFAULT_OVERHEAD_S)
@@ -232,7 +237,7 @@ def observe(shape: str, *, train_tokens: int, train_cpu_s: float, eval_tokens: i
             overhead_cpu_s: float) -> None:
     """Append one finished run's measurements to this process's machine log (one line: concurrent workers'
     appends do not interleave)."""
-    path = _stem(machine_key(runtime.missing())).with_suffix(".runs.jsonl")
+    path = _stem(machine_key(not runtime.missing())).with_suffix(".runs.jsonl")
     path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps({"shape": shape, "train_tokens": train_tokens, "train_cpu_s": round(train_cpu_s, 4),
                        "eval_tokens": eval_tokens, "eval_cpu_s": round(eval_cpu_s, 4),
@@ -254,8 +259,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=PROBE_SECONDS)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    print(json.dumps({"probes": {s: probe(s, args.seconds) for s in PROBES}, "gaps": runtime.missing(),
-                      "torch": torch.__version__}))
+    print(json.dumps({"probes": {s: probe(s, args.seconds) for s in PROBES},
+                      "environment_complete": not runtime.missing(), "torch": torch.__version__}))
 
 
 if __name__ == "__main__":
