@@ -44,6 +44,7 @@ PROBES = ("10k", "100k", "1m")
 PROBE_SECONDS = 2.0          # CPU-seconds of training per probe (evaluation gets half)
 CALIBRATION_FORMAT = 1
 DEFAULT_OVERHEAD_S = 1.0     # per-run cost outside steps and evaluations before any run was observed
+LADDER_EVAL_COST = 0.35      # a held-out token's cost in training tokens, the ladder's reference (forward only)
 
 
 def cpu_model() -> str:
@@ -163,7 +164,6 @@ class Rates:
     probes: dict[str, dict[str, float]] = field(default_factory=dict)   # scale -> {"train", "eval"} tokens/CPU-s
     observed: dict[str, dict[str, float]] = field(default_factory=dict)  # shape -> summed tokens and seconds
     overhead_s: float = DEFAULT_OVERHEAD_S
-    ladder_eval_cost: float = 0.35
 
     @classmethod
     def ladder(cls) -> "Rates":
@@ -185,7 +185,7 @@ class Rates:
 
     def _reference(self, scale: str, kind: str) -> float:
         train = get_scale(scale).tokens_per_s
-        return train if kind == "train" else train / self.ladder_eval_cost
+        return train if kind == "train" else train / LADDER_EVAL_COST
 
     def byte_rate(self, scale: str, kind: str) -> float:
         """Tokens per CPU-second of ``kind`` ("train" or "eval") at the byte vocabulary, batch 16 x 128."""
