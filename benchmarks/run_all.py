@@ -1,4 +1,5 @@
-"""Run every benchmark in turn (`make bench`): fitter, trainer, study runner, data pipeline.
+"""Run every benchmark in turn (`make bench`): fitter, trainer (and what was tried on it), plan against actual,
+study runner, data pipeline.
 
 Each script prints its own table; copy the figures into benchmarks/README.md with the date and whether the
 machine was quiet. Run on a quiet machine: the trainer benchmark measures per wall second and per CPU second.
@@ -14,6 +15,8 @@ HERE = Path(__file__).resolve().parent
 SCRIPTS = [
     ["bench_fit.py", "--baseline-starts", "100"],
     ["bench_train.py", "--parallel"],
+    ["bench_candidates.py"],
+    ["bench_plan.py"],
     ["bench_sweep.py"],
     ["bench_data.py"],
 ]

@@ -21,11 +21,18 @@ import torch
 
 from atlas_core.errors import AtlasError
 from atlas_core.train import ROW_COLUMNS, Corpus, TrainConfig, estimate_seconds, runtime, train
+from atlas_core.train.calibrate import Rates
 from atlas_core.train.schedule import eval_steps, lr_factor, lr_phase, warmup_steps
 from atlas_core.train.trainer import Run
 
 TESTS = Path(__file__).parent
 pytestmark = pytest.mark.filterwarnings("ignore:training without")  # tests run outside runtime.environment()
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory, monkeypatch):
+    """Finished runs log their throughput under the cache (calibrate.observe): keep the user's out of it."""
+    monkeypatch.setenv("ATLAS_CACHE", str(tmp_path_factory.mktemp("cache")))
 
 
 @pytest.fixture(autouse=True)
@@ -292,13 +299,13 @@ def test_evaluation_steps():
 
 
 def test_estimate_scales_with_the_budget_and_skips_null_rows():
-    cfg = TrainConfig(scale="100k", mixture={"es": 1.0}, tokens=3_000_000)
-    one, two = estimate_seconds(cfg), estimate_seconds(replace(cfg, tokens=6_000_000))
+    cfg, ladder = TrainConfig(scale="100k", mixture={"es": 1.0}, tokens=3_000_000), Rates.ladder()
+    one, two = estimate_seconds(cfg, ladder), estimate_seconds(replace(cfg, tokens=6_000_000), ladder)
     assert 0 < one < two < 2 * one
-    with_null = estimate_seconds(replace(cfg, mixture={"es": 0.5, "null": 0.5}, tokens=6_000_000))
+    with_null = estimate_seconds(replace(cfg, mixture={"es": 0.5, "null": 0.5}, tokens=6_000_000), ladder)
     assert with_null < two
-    assert estimate_seconds(replace(cfg, scale="1m")) > 5 * one
-    assert estimate_seconds(replace(cfg, eval_langs=["es", "pt", "fr"])) > one
+    assert estimate_seconds(replace(cfg, scale="1m"), ladder) > 5 * one
+    assert estimate_seconds(replace(cfg, eval_langs=["es", "pt", "fr"]), ladder) > one
 
 
 def test_an_unresolved_run_reference_is_refused_by_the_trainer():

@@ -112,10 +112,17 @@ def test_atlas_train_restarts_in_the_training_environment(tmp_path):
     assert meta["threads"] == 1
 
 
-def test_estimate_prints_the_plan(capsys):
+def test_estimate_prints_the_plan_at_this_machines_rates(capsys, tmp_path, monkeypatch):
+    from atlas_core.train.calibrate import save_calibration, workers_complete
+
+    monkeypatch.setenv("ATLAS_CACHE", str(tmp_path))
+    save_calibration({"100k": {"train": 30_000.0, "eval": 100_000.0}}, workers_complete())
     assert main(["train", "--scale", "100k", "--mixture", "es", "--tokens", "3M", "--estimate"]) == 0
     plan = json.loads(capsys.readouterr().out)
-    assert plan["steps"] == 3_000_000 // (16 * 128) and plan["estimated_seconds"] > 10
+    assert plan["steps"] == 3_000_000 // (16 * 128)
+    # 1 s overhead + 1464 steps of 2048 tokens + 19 evaluations of 32768 held-out tokens and a final one of 131072
+    expected = 1 + 1464 * 2048 / 30_000 + (19 * 32768 + 131_072) / 100_000
+    assert plan["estimated_seconds"] == pytest.approx(expected, abs=0.1)
 
 
 @pytest.mark.parametrize("argv, message", [

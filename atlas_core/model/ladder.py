@@ -5,7 +5,8 @@ The paper's Table B.3 idea at laptop scale. Names give the non-embedding paramet
 is faster on CPU (200k is d96 L2 rather than d80 L3 for that reason). ``tokens_per_s`` is the measured training
 throughput of one process on one CPU thread, byte vocabulary, batch 16 x 128, in the training environment
 (``benchmarks/bench_train.py``); the scales marked ``gpu_only`` (head dimension 64) are too slow for this CPU and
-their figure is extrapolated from the FLOP rate of the 10m scale.
+their figure is extrapolated from the FLOP rate of the 10m scale. Plans do not use these figures as they are: they
+are the reference that ``atlas_core.train.calibrate`` rescales to the machine a plan is made on.
 """
 
 from __future__ import annotations

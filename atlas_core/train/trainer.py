@@ -9,6 +9,7 @@ uninterrupted one, bit for bit at a fixed thread count, except ``wall_s``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -26,7 +27,8 @@ from atlas_core.atomic import atomic_path, write_text_atomic
 from atlas_core.data.mixture import NULL, Batch, MixtureSampler, check_weights
 from atlas_core.errors import AtlasError
 from atlas_core.model import GPT, GPTConfig, get_scale
-from atlas_core.train import runtime
+from atlas_core.train import calibrate, runtime
+from atlas_core.train.calibrate import shape_of
 from atlas_core.train.config import ROW_COLUMNS, RUN_RECORD, RunRef, TrainConfig
 from atlas_core.train.corpus import Corpus, eval_languages, load_corpus
 from atlas_core.train.evaluate import EvalSet, evaluate
@@ -289,6 +291,32 @@ class Run:
         (self.workdir / CHECKPOINT).unlink(missing_ok=True)
 
 
+class CpuLedger:
+    """CPU-seconds of one ``train`` call: its training steps, its evaluations and the rest (setup, saving)."""
+
+    def __init__(self):
+        self.started = time.process_time()
+        self.seconds = {"train": 0.0, "eval": 0.0}
+
+    @contextlib.contextmanager
+    def count(self, part: str):
+        started = time.process_time()
+        yield
+        self.seconds[part] += time.process_time() - started
+
+    def report(self, run: Run) -> None:
+        """Add this run to the machine's observed throughput (``calibrate.observe``), which plans read."""
+        cfg = run.cfg
+        eval_tokens = sum(sets[0].n_tokens * (len(run.eval_at) - 1) + sets[1].n_tokens
+                          for sets in run.eval_sets.values())
+        total = time.process_time() - self.started
+        calibrate.observe(shape_of(cfg.scale, run.model_cfg.vocab_size, cfg.seq_len, cfg.batch_size),
+                          train_tokens=sum(d for s, d in run.sampler.tokens_seen.items() if s != NULL),
+                          train_cpu_s=self.seconds["train"],
+                          eval_tokens=eval_tokens, eval_cpu_s=self.seconds["eval"],
+                          overhead_cpu_s=total - self.seconds["train"] - self.seconds["eval"])
+
+
 def _check_same_run(workdir: Path, stored: dict, cfg: TrainConfig, run_id: str) -> None:
     """``AtlasError`` unless what ``workdir`` holds (a checkpoint or run.json) is this run of this configuration."""
     if stored.get("config_hash") != cfg.config_hash():
@@ -343,6 +371,7 @@ def train(cfg: TrainConfig, run_id: str, *, workdir: Path | None = None, progres
         finished = _finished_rows(cfg, run_id, workdir)
         if finished is not None:
             return finished
+    cpu = CpuLedger()
     run = Run(cfg, run_id, corpus if corpus is not None else load_corpus(cfg), workdir)
     if workdir is not None:
         if (workdir / CHECKPOINT).is_file():
@@ -350,14 +379,17 @@ def train(cfg: TrainConfig, run_id: str, *, workdir: Path | None = None, progres
         write_text_atomic(workdir / META, json.dumps(run.metadata("running"), indent=1))
     eval_at = set(run.eval_at)
     last_checkpoint = time.monotonic()
+    fresh = run.step == 0  # a resumed run's CPU figures would be partial
     bar = tqdm(total=run.n_steps, initial=run.step, disable=not progress, unit="step", desc=run_id, leave=False)
     while run.step < run.n_steps:
         started = time.perf_counter()
-        run.train_step()
+        with cpu.count("train"):
+            run.train_step()
         run.train_seconds += time.perf_counter() - started
         bar.update(1)
         if run.step in eval_at:
-            new_rows = run.evaluation_rows()
+            with cpu.count("eval"):
+                new_rows = run.evaluation_rows()
             run.rows.extend(new_rows)
             bar.set_postfix({r["eval_lang"]: f"{r['bpb']:.3f}" for r in new_rows})
         if workdir is not None and run.step < run.n_steps and (
@@ -369,4 +401,6 @@ def train(cfg: TrainConfig, run_id: str, *, workdir: Path | None = None, progres
     bar.close()
     if workdir is not None:
         run.save_final(run.save_rows())
+    if fresh and run.device.type == "cpu":
+        cpu.report(run)
     return pd.DataFrame(run.rows)
