@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import re
 import sys
-from pathlib import Path
 
 import yaml
 

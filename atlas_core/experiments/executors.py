@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tqdm import tqdm
@@ -27,6 +28,7 @@ from atlas_core.errors import AtlasError
 from atlas_core.experiments.plan import priorities
 from atlas_core.experiments.runs import PlannedRun
 from atlas_core.experiments.worker import run_task, worker_environment_gaps
+from atlas_core.train.config import TrainConfig
 
 EXECUTORS = ("local", "dask")
 PRELOAD = "atlas_core.experiments.dask_preload"
@@ -145,10 +147,12 @@ class Outcome:
 
 
 def execute(runs: list[PlannedRun], cluster: Cluster, make_task, *, progress: bool = True,
-            desc: str = "sweep") -> Outcome:
+            desc: str = "sweep", reestimate: Callable[[list[TrainConfig]], list[float]] | None = None) -> Outcome:
     """Run ``runs`` (bases before finetunes, as the plan lists them) on ``cluster``; ``make_task(run) -> dict``.
 
-    The progress bar counts estimated core-seconds, so its ETA tracks how fast the workers really go.
+    The progress bar counts estimated core-seconds, so its ETA tracks how fast the workers really go; with
+    ``reestimate`` (the trainer's ``refreshed_estimates``), the runs still pending are re-estimated after each
+    finished one from the throughput measured so far, and the bar's total follows.
     """
     from distributed import as_completed
 
@@ -175,8 +179,13 @@ def execute(runs: list[PlannedRun], cluster: Cluster, make_task, *, progress: bo
                 err = future.exception()
                 outcome.failed[run.run_id] = f"{type(err).__name__}: {err}"
                 bar.write(f"run {run.run_id} failed: {type(err).__name__}: {err}")
-            bar.update(min(run.est_seconds, total - bar.n))
+            bar.update(min(run.est_seconds, bar.total - bar.n))
             done = len(outcome.finished) + len(outcome.failed) + len(outcome.skipped)
+            if reestimate is not None and future.status == "finished":
+                pending = [r for r in runs if not futures[r.run_id].done()]
+                for r, seconds in zip(pending, reestimate([r.config for r in pending])):
+                    r.est_seconds = float(seconds)
+                bar.total = bar.n + sum(r.est_seconds for r in pending)
             bar.set_description_str(f"{desc} {done}/{len(runs)} runs" + (f", {len(outcome.failed)} failed"
                                                                      if outcome.failed else ""), refresh=False)
     finally:

@@ -153,7 +153,8 @@ class Study:
         cluster = cluster or make_cluster(executor, workers, address)
         try:
             outcome = execute(todo, cluster, lambda run: self._task(run, executor), progress=progress,
-                              desc=self.profile.name)
+                              desc=self.profile.name,
+                              reestimate=getattr(self.trainer, "refreshed_estimates", None))
         finally:
             cluster.close()
         print(f"atlas study {self.profile.name!r}: {len(outcome.finished)} finished, {len(outcome.failed)} failed, "
