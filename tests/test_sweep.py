@@ -282,3 +282,18 @@ def test_the_progress_bar_counts_runs_without_stray_comma_negative_eta_or_clampi
     bar = capsys.readouterr().err.replace("\r", "\n")
     assert "smoke 12/12 runs: 100%" in bar
     assert ": ," not in bar and "<-" not in bar and "runs=" not in bar
+
+
+def test_the_eta_re_estimates_the_pending_runs_after_each_finished_one(tmp_path, capsys):
+    calls: list[int] = []
+
+    def refreshed_estimates(cfgs):
+        calls.append(len(cfgs))
+        return [5.0] * len(cfgs)
+
+    trainer = types.SimpleNamespace(train=FAKE.train, estimate_seconds=lambda cfg: 1.0,
+                                    refreshed_estimates=refreshed_estimates)
+    Study("smoke", tmp_path, trainer=trainer, catalog=FakeCatalog()).run(["mono"], workers=2, progress=True)
+    assert len(calls) == 12 and calls[-1] == 0  # once per finished run, over the runs not yet done
+    assert calls == sorted(calls, reverse=True)
+    assert "smoke 12/12 runs: 100%" in capsys.readouterr().err.replace("\r", "\n")
