@@ -32,7 +32,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from atlas_core.model import LADDER  # noqa: E402
-from atlas_core.train import Corpus, TrainConfig  # noqa: E402
+from atlas_core.train import RunData, TrainConfig  # noqa: E402
 from atlas_core.train import runtime  # noqa: E402
 from atlas_core.train.evaluate import evaluate  # noqa: E402
 from atlas_core.train.trainer import Run  # noqa: E402
@@ -124,7 +124,7 @@ def plain_step(scale: str, data: np.ndarray):
 # ---- atlas ---------------------------------------------------------------------------------------------------
 
 def atlas_run(scale: str, data: np.ndarray) -> Run:
-    corpus = Corpus(train={"rand": data}, test={"rand": data[: 1 << 20]}, vocab_size=VOCAB)
+    corpus = RunData(train={"rand": data}, test={"rand": data[: 1 << 20]}, vocab_size=VOCAB)
     cfg = TrainConfig(scale=scale, mixture={"rand": 1.0}, tokens=10 ** 12, batch_size=BATCH, seq_len=CONTEXT,
                       eval_tokens=64 * CONTEXT, final_eval_tokens=64 * CONTEXT, device="cpu")
     return Run(cfg, "bench", corpus, None)

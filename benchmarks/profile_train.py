@@ -37,12 +37,12 @@ def profile(scale: str, steps: int) -> dict:
     from torch.profiler import ProfilerActivity
     from torch.profiler import profile as torch_profile
 
-    from atlas_core.train import Corpus, TrainConfig
+    from atlas_core.train import RunData, TrainConfig
     from atlas_core.train.trainer import Run
 
     torch.set_num_threads(1)
     data = np.random.default_rng(0).integers(0, 256, 4 << 20, dtype=np.uint8)
-    corpus = Corpus(train={"rand": data}, test={"rand": data[: 1 << 20]}, vocab_size=256)
+    corpus = RunData(train={"rand": data}, test={"rand": data[: 1 << 20]}, vocab_size=256)
     cfg = TrainConfig(scale=scale, mixture={"rand": 1.0}, tokens=10 ** 12, device="cpu")
     run = Run(cfg, "profile", corpus, None)
     for _ in range(5):

@@ -81,14 +81,14 @@ def test_the_cached_calibration_plans_and_finished_runs_refine_it(tmp_path, monk
 
 def test_a_finished_run_logs_what_it_measured(tmp_path):
     import torch
-    from test_train import tiny_config, tiny_corpus
+    from test_train import tiny_config, tiny_data
 
     from atlas_core.train import train
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # two OpenMP threads on a busy machine crawl
     try:
-        train(tiny_config(), "observed", corpus=tiny_corpus())
+        train(tiny_config(), "observed", data=tiny_data())
     finally:
         torch.set_num_threads(threads)
     lines = [json.loads(line) for line in next((tmp_path / "calibration").glob("*.runs.jsonl")).read_text()

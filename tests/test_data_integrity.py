@@ -22,7 +22,7 @@ from atlas_core.data.splits import stream_path
 from atlas_core.data.tokenizers import _sentencepiece, model_problem, tokenizer_dir
 from atlas_core.errors import AtlasError
 from atlas_core.train.config import TrainConfig
-from atlas_core.train.corpus import load_corpus
+from atlas_core.train.run_data import load_run_data
 from data_fixtures import bible, cache, fake_wheel  # noqa: F401
 
 SPM = "spm-mono-es-400"
@@ -43,7 +43,7 @@ def test_truncated_corpus_is_refused_naming_the_file_and_rebuilt_by_prepare(bibl
     with pytest.raises(AtlasError, match=rf"corpus 'es' is damaged: {train}: 1,000 bytes, {len(original):,} recorded"):
         load_split("es", "train")
     with pytest.raises(AtlasError, match="corpus 'es' is damaged"):  # the trainer opens corpora the same way
-        load_corpus(TrainConfig(scale="10k", mixture={"es": 1.0}, tokens=100_000))
+        load_run_data(TrainConfig(scale="10k", mixture={"es": 1.0}, tokens=100_000))
     assert main(["data", "list"]) == 0
     out, err = capsys.readouterr()
     assert "\nes " not in out and "damaged: es " in err

@@ -20,7 +20,7 @@ import pytest
 import torch
 
 from atlas_core.errors import AtlasError
-from atlas_core.train import ROW_COLUMNS, Corpus, TrainConfig, estimate_seconds, runtime, train
+from atlas_core.train import ROW_COLUMNS, RunData, TrainConfig, estimate_seconds, runtime, train
 from atlas_core.train.calibrate import Rates
 from atlas_core.train.schedule import eval_steps, lr_factor, lr_phase, warmup_steps
 from atlas_core.train.trainer import Run
@@ -54,8 +54,8 @@ def language(seed: int, n_bytes: int) -> np.ndarray:
     return np.frombuffer(b" ".join(words[i] for i in picks)[:n_bytes], dtype=np.uint8)
 
 
-def tiny_corpus() -> Corpus:
-    return Corpus(train={"aa": language(1, 60_000), "bb": language(2, 60_000)},
+def tiny_data() -> RunData:
+    return RunData(train={"aa": language(1, 60_000), "bb": language(2, 60_000)},
                   test={"aa": language(11, 12_000), "bb": language(12, 12_000)}, vocab_size=256)
 
 
@@ -71,7 +71,7 @@ def without_wall(rows: pd.DataFrame) -> pd.DataFrame:
 
 def test_loss_falls_and_rows_follow_the_schema():
     cfg = tiny_config(mixture={"aa": 0.5, "bb": 0.25, "null": 0.25})
-    rows = train(cfg, "r1", corpus=tiny_corpus())
+    rows = train(cfg, "r1", data=tiny_data())
     per_source = [f"{p}{s}" for s in ("aa", "bb", "null") for p in ("D_", "U_", "epochs_")]
     assert list(rows.columns) == list(ROW_COLUMNS) + per_source
     assert set(rows["eval_lang"]) == {"aa", "bb"}  # the mixture's languages
@@ -94,14 +94,14 @@ def test_loss_falls_and_rows_follow_the_schema():
 
 def test_runs_are_deterministic_and_seeded():
     cfg = tiny_config(tokens=16_384)
-    a, b = train(cfg, "r", corpus=tiny_corpus()), train(cfg, "r", corpus=tiny_corpus())
+    a, b = train(cfg, "r", data=tiny_data()), train(cfg, "r", data=tiny_data())
     pd.testing.assert_frame_equal(without_wall(a), without_wall(b))
-    c = train(replace(cfg, seed=1), "r", corpus=tiny_corpus())
+    c = train(replace(cfg, seed=1), "r", data=tiny_data())
     assert not np.array_equal(a["loss"], c["loss"])
 
 
 def _gradients(mixture: dict, batch_size: int) -> list[torch.Tensor]:
-    run = Run(tiny_config(mixture=mixture, batch_size=batch_size), "g", tiny_corpus(), None)
+    run = Run(tiny_config(mixture=mixture, batch_size=batch_size), "g", tiny_data(), None)
     run.backward(run.sampler.next_batch())
     return [p.grad.clone() for p in run.model.parameters()]
 
@@ -120,9 +120,9 @@ RESUME_SCRIPT = """
 import sys, torch
 torch.set_num_threads(1)
 sys.path.insert(0, {tests!r})
-from test_train import resume_config, tiny_corpus
+from test_train import resume_config, tiny_data
 from atlas_core.train import train
-train(resume_config(), "resume", workdir={workdir!r}, corpus=tiny_corpus(), checkpoint_every_s=0.0)
+train(resume_config(), "resume", workdir={workdir!r}, data=tiny_data(), checkpoint_every_s=0.0)
 """
 
 
@@ -146,8 +146,8 @@ def test_killed_run_resumes_to_the_same_rows(tmp_path):
         proc.wait()
     assert (tmp_path / "checkpoint.pt").is_file() and not (tmp_path / "model.pt").exists(), "not killed mid-run"
     killed_at = len(pd.read_csv(tmp_path / "rows.csv"))
-    resumed = train(resume_config(), "resume", workdir=tmp_path, corpus=tiny_corpus())
-    straight = train(resume_config(), "resume", corpus=tiny_corpus())
+    resumed = train(resume_config(), "resume", workdir=tmp_path, data=tiny_data())
+    straight = train(resume_config(), "resume", data=tiny_data())
     assert 0 < killed_at < len(straight)
     pd.testing.assert_frame_equal(without_wall(resumed), without_wall(straight))
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "rows.csv"), resumed, check_dtype=False)
@@ -156,7 +156,7 @@ def test_killed_run_resumes_to_the_same_rows(tmp_path):
 def test_interrupted_run_resumes_between_evaluations(tmp_path, monkeypatch):
     """An exception mid-run (between two evaluations) leaves a time-based checkpoint that resumes exactly."""
     cfg = tiny_config(mixture={"aa": 0.6, "null": 0.4}, n_evals=3, eval_spacing="linear", dropout=0.1)
-    straight = train(cfg, "r", corpus=tiny_corpus())
+    straight = train(cfg, "r", data=tiny_data())
     calls, step = {"n": 0}, Run.train_step
 
     def dying_step(self):
@@ -167,43 +167,43 @@ def test_interrupted_run_resumes_between_evaluations(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Run, "train_step", dying_step)
     with pytest.raises(KeyboardInterrupt):
-        train(cfg, "r", workdir=tmp_path, corpus=tiny_corpus(), checkpoint_every_s=0.0)
+        train(cfg, "r", workdir=tmp_path, data=tiny_data(), checkpoint_every_s=0.0)
     monkeypatch.setattr(Run, "train_step", step)
     assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"] == 76
-    resumed = train(cfg, "r", workdir=tmp_path, corpus=tiny_corpus())
+    resumed = train(cfg, "r", workdir=tmp_path, data=tiny_data())
     pd.testing.assert_frame_equal(without_wall(resumed), without_wall(straight))
 
 
 def test_finished_workdir_returns_its_rows_and_refuses_another_config(tmp_path):
     cfg = tiny_config(tokens=8192)
-    first = train(cfg, "r", workdir=tmp_path, corpus=tiny_corpus())
+    first = train(cfg, "r", workdir=tmp_path, data=tiny_data())
     assert {p.name for p in tmp_path.iterdir()} == {"rows.csv", "model.pt", "run.json"}
     stamp = (tmp_path / "model.pt").stat().st_mtime_ns
-    again = train(cfg, "r", workdir=tmp_path, corpus=tiny_corpus())
+    again = train(cfg, "r", workdir=tmp_path, data=tiny_data())
     pd.testing.assert_frame_equal(again, first, check_dtype=False)
     assert (tmp_path / "model.pt").stat().st_mtime_ns == stamp
     with pytest.raises(AtlasError, match="another configuration"):
-        train(replace(cfg, lr=1e-3), "r", workdir=tmp_path, corpus=tiny_corpus())
+        train(replace(cfg, lr=1e-3), "r", workdir=tmp_path, data=tiny_data())
     with pytest.raises(AtlasError, match="holds run 'r'"):
-        train(cfg, "other", workdir=tmp_path, corpus=tiny_corpus())
+        train(cfg, "other", workdir=tmp_path, data=tiny_data())
 
 
 def test_finetune_starts_from_the_model_with_a_fresh_schedule(tmp_path):
     base = tiny_config(mixture={"aa": 1.0}, tokens=40_960)
-    train(base, "base", workdir=tmp_path / "base", corpus=tiny_corpus())
+    train(base, "base", workdir=tmp_path / "base", data=tiny_data())
     model = str(tmp_path / "base" / "model.pt")
     tune = replace(base, mixture={"bb": 1.0}, tokens=8192, eval_langs=["aa", "bb"], init_from=model)
-    tuned = train(tune, "tune", workdir=tmp_path / "tune", corpus=tiny_corpus())
-    scratch = train(replace(tune, init_from=None), "scratch", corpus=tiny_corpus())
+    tuned = train(tune, "tune", workdir=tmp_path / "tune", data=tiny_data())
+    scratch = train(replace(tune, init_from=None), "scratch", data=tiny_data())
     first = tuned[tuned["step"] == tuned["step"].min()].set_index("eval_lang")
     assert first["tokens"].iloc[0] == first["step"].iloc[0] * 8 * 32 and first["phase"].iloc[0] == "warmup"
     scratch_first = scratch[scratch["step"] == scratch["step"].min()].set_index("eval_lang")
     assert first.loc["aa", "loss"] < scratch_first.loc["aa", "loss"] - 1.5  # it knows aa already
     assert json.loads((tmp_path / "tune" / "run.json").read_text())["init_from"] == model
     with pytest.raises(AtlasError, match="differs"):
-        train(replace(tune, scale="25k"), "bad", corpus=tiny_corpus())
+        train(replace(tune, scale="25k"), "bad", data=tiny_data())
     with pytest.raises(AtlasError, match="no model file"):
-        train(replace(tune, init_from=str(tmp_path / "missing.pt")), "bad", corpus=tiny_corpus())
+        train(replace(tune, init_from=str(tmp_path / "missing.pt")), "bad", data=tiny_data())
 
 
 @pytest.mark.parametrize("damage, message", [
@@ -215,10 +215,10 @@ def test_finetune_starts_from_the_model_with_a_fresh_schedule(tmp_path):
 ])
 def test_a_damaged_finished_workdir_is_refused_never_half_used(tmp_path, damage, message):
     cfg = tiny_config(tokens=8192)
-    train(cfg, "r", workdir=tmp_path, corpus=tiny_corpus())
+    train(cfg, "r", workdir=tmp_path, data=tiny_data())
     damage(tmp_path)
     with pytest.raises(AtlasError, match=message):
-        train(cfg, "r", workdir=tmp_path, corpus=tiny_corpus())
+        train(cfg, "r", workdir=tmp_path, data=tiny_data())
 
 
 def test_a_damaged_checkpoint_init_model_or_a_file_for_workdir_is_one_error(tmp_path):
@@ -226,16 +226,16 @@ def test_a_damaged_checkpoint_init_model_or_a_file_for_workdir_is_one_error(tmp_
     (tmp_path / "w").mkdir()
     (tmp_path / "w" / "checkpoint.pt").write_bytes(b"PK\x03\x04 truncated")
     with pytest.raises(AtlasError, match=r"checkpoint: .*checkpoint.pt is unreadable"):
-        train(cfg, "r", workdir=tmp_path / "w", corpus=tiny_corpus())
+        train(cfg, "r", workdir=tmp_path / "w", data=tiny_data())
     torch.save(torch.zeros(3), tmp_path / "w" / "checkpoint.pt")
     with pytest.raises(AtlasError, match="is not an atlas checkpoint"):
-        train(cfg, "r", workdir=tmp_path / "w", corpus=tiny_corpus())
+        train(cfg, "r", workdir=tmp_path / "w", data=tiny_data())
     (tmp_path / "bad.pt").write_bytes(b"garbage")
     with pytest.raises(AtlasError, match=r"init_from: .*bad.pt is unreadable"):
-        train(replace(cfg, init_from=str(tmp_path / "bad.pt")), "r", corpus=tiny_corpus())
+        train(replace(cfg, init_from=str(tmp_path / "bad.pt")), "r", data=tiny_data())
     (tmp_path / "file").write_text("x")
     with pytest.raises(AtlasError, match="workdir .*file is a file, not a folder"):
-        train(cfg, "r", workdir=tmp_path / "file", corpus=tiny_corpus())
+        train(cfg, "r", workdir=tmp_path / "file", data=tiny_data())
 
 
 @pytest.mark.parametrize("overrides, message", [
@@ -254,23 +254,23 @@ def test_a_damaged_checkpoint_init_model_or_a_file_for_workdir_is_one_error(tmp_
 ])
 def test_bad_settings_are_named(overrides, message):
     with pytest.raises(AtlasError, match=message):
-        train(tiny_config(**overrides), "bad", corpus=tiny_corpus())
+        train(tiny_config(**overrides), "bad", data=tiny_data())
 
 
 def test_a_process_outside_the_training_environment_is_warned(monkeypatch):
     monkeypatch.setattr(runtime, "missing", lambda: ["malloc settings"])
     with pytest.warns(UserWarning, match="training without malloc settings"):
-        train(tiny_config(tokens=2048), "w", corpus=tiny_corpus())
+        train(tiny_config(tokens=2048), "w", data=tiny_data())
     monkeypatch.setattr(runtime, "missing", lambda: [])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        train(tiny_config(tokens=2048), "w", corpus=tiny_corpus())
+        train(tiny_config(tokens=2048), "w", data=tiny_data())
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error raised without a GPU")
 def test_cuda_without_gpu_is_an_error():
     with pytest.raises(AtlasError, match="CUDA"):
-        train(tiny_config(device="cuda"), "bad", corpus=tiny_corpus())
+        train(tiny_config(device="cuda"), "bad", data=tiny_data())
 
 
 def test_wsd_schedule_warms_up_holds_and_decays_linearly():
@@ -312,4 +312,4 @@ def test_an_unresolved_run_reference_is_refused_by_the_trainer():
     from atlas_core.train.config import RunRef
 
     with pytest.raises(AtlasError, match="init_from names run:base: give the path of its model.pt"):
-        train(tiny_config(tokens=8192, init_from=RunRef("base")), "ft", corpus=tiny_corpus())
+        train(tiny_config(tokens=8192, init_from=RunRef("base")), "ft", data=tiny_data())

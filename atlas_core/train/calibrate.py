@@ -94,14 +94,14 @@ def probe(scale: str, seconds: float = PROBE_SECONDS) -> dict:
     import numpy as np
 
     from atlas_core.train.config import TrainConfig
-    from atlas_core.train.corpus import Corpus
+    from atlas_core.train.run_data import RunData
     from atlas_core.train.evaluate import evaluate
     from atlas_core.train.trainer import Run
 
     data = np.random.default_rng(0).integers(0, 256, 1 << 22, dtype=np.uint8)
-    corpus = Corpus(train={"rand": data}, test={"rand": data[: 1 << 20]}, vocab_size=256)
+    run_data = RunData(train={"rand": data}, test={"rand": data[: 1 << 20]}, vocab_size=256)
     cfg = TrainConfig(scale=scale, mixture={"rand": 1.0}, tokens=10 ** 12, eval_tokens=8192, device="cpu")
-    run = Run(cfg, "calibration", corpus, None)
+    run = Run(cfg, "calibration", run_data, None)
     es = run.eval_sets["rand"][0]
 
     def rate(step, tokens: int, budget: float, windows: int = 4) -> float:

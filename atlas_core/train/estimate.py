@@ -12,7 +12,7 @@ from atlas_core.data.mixture import NULL
 from atlas_core.model import LADDER, get_scale
 from atlas_core.train.calibrate import Rates, machine_rates, parse_shape, shape_of
 from atlas_core.train.config import TrainConfig
-from atlas_core.train.corpus import eval_languages
+from atlas_core.train.run_data import eval_languages
 from atlas_core.train.schedule import eval_steps
 
 # Beyond the byte vocabulary, the logits' softmax, cross-entropy and gradient cost memory traffic per vocabulary

@@ -30,7 +30,7 @@ from atlas_core.model import GPT, GPTConfig, get_scale
 from atlas_core.train import calibrate, runtime
 from atlas_core.train.calibrate import shape_of
 from atlas_core.train.config import ROW_COLUMNS, RUN_RECORD, RunRef, TrainConfig
-from atlas_core.train.corpus import Corpus, eval_languages, load_corpus
+from atlas_core.train.run_data import RunData, eval_languages, load_run_data
 from atlas_core.train.evaluate import EvalSet, evaluate
 from atlas_core.train.schedule import SCHEDULES, eval_steps, lr_factor, lr_phase, warmup_steps
 
@@ -124,7 +124,7 @@ def _to_numpy(state):
 class Run:
     """The state of one training run between steps."""
 
-    def __init__(self, cfg: TrainConfig, run_id: str, corpus: Corpus, workdir: Path | None):
+    def __init__(self, cfg: TrainConfig, run_id: str, data: RunData, workdir: Path | None):
         check_config(cfg)
         self.cfg, self.run_id, self.workdir = cfg, run_id, workdir
         self.device = resolve_device(cfg.device)
@@ -133,19 +133,19 @@ class Run:
         self.warmup = warmup_steps(self.n_steps, cfg.warmup_frac, cfg.min_warmup_steps)
         self.eval_at = eval_steps(self.n_steps, cfg.n_evals, cfg.eval_spacing)
 
-        self.sampler = MixtureSampler(corpus.train, cfg.mixture, batch_size=cfg.batch_size, seq_len=cfg.seq_len,
+        self.sampler = MixtureSampler(data.train, cfg.mixture, batch_size=cfg.batch_size, seq_len=cfg.seq_len,
                                       seed=cfg.seed, unique_tokens=cfg.unique_tokens)
         self._check_repetition()
         self.eval_sets = {}
         for lang in eval_languages(cfg):
-            if lang not in corpus.test:
+            if lang not in data.test:
                 raise AtlasError(f"no held-out text for evaluation language {lang!r} "
-                                 f"(have: {', '.join(sorted(corpus.test))})")
-            self.eval_sets[lang] = [EvalSet.build(lang, corpus.test[lang], cfg.seq_len, n, corpus.token_bytes,
-                                                  corpus.unigram_log_probs)
+                                 f"(have: {', '.join(sorted(data.test))})")
+            self.eval_sets[lang] = [EvalSet.build(lang, data.test[lang], cfg.seq_len, n, data.token_bytes,
+                                                  data.unigram_log_probs)
                                     for n in (cfg.eval_tokens, cfg.final_eval_tokens)]
 
-        self.model_cfg = get_scale(cfg.scale).config(corpus.vocab_size, cfg.seq_len, cfg.dropout)
+        self.model_cfg = get_scale(cfg.scale).config(data.vocab_size, cfg.seq_len, cfg.dropout)
         torch.manual_seed(cfg.seed)
         self.model = GPT(self.model_cfg).to(self.device)
         if cfg.init_from:
@@ -352,10 +352,10 @@ def _finished_rows(cfg: TrainConfig, run_id: str, workdir: Path) -> pd.DataFrame
 
 
 def train(cfg: TrainConfig, run_id: str, *, workdir: Path | None = None, progress: bool = False,
-          corpus: Corpus | None = None, checkpoint_every_s: float = 120.0) -> pd.DataFrame:
+          data: RunData | None = None, checkpoint_every_s: float = 120.0) -> pd.DataFrame:
     """Train ``cfg`` and return its evaluation rows (``ROW_COLUMNS`` plus ``D_s``, ``U_s``, ``epochs_s``).
 
-    ``corpus`` defaults to the prepared data (``load_corpus``). With ``workdir``, resumes from a checkpoint there,
+    ``data`` defaults to the prepared data (``load_run_data``). With ``workdir``, resumes from a checkpoint there,
     returns the stored rows of a run already finished there, and leaves ``model.pt`` for finetuning. Thread
     settings are the caller's.
     """
@@ -372,7 +372,7 @@ def train(cfg: TrainConfig, run_id: str, *, workdir: Path | None = None, progres
         if finished is not None:
             return finished
     cpu = CpuLedger()
-    run = Run(cfg, run_id, corpus if corpus is not None else load_corpus(cfg), workdir)
+    run = Run(cfg, run_id, data if data is not None else load_run_data(cfg), workdir)
     if workdir is not None:
         if (workdir / CHECKPOINT).is_file():
             run.load_state_dict(_load(workdir / CHECKPOINT, "checkpoint"))

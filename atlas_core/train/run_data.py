@@ -1,6 +1,6 @@
 """What one run reads: training streams per source, held-out streams per evaluation language, vocabulary facts.
 
-``train`` works on an in-memory ``Corpus`` (tests build small ones); ``load_corpus`` is the one thin function
+``train`` works on an in-memory ``RunData`` (tests build small ones); ``load_run_data`` is the one thin function
 that fills it from the prepared data of ``atlas_core.data``.
 """
 
@@ -19,7 +19,7 @@ from atlas_core.train.config import CONTROL_SOURCES, TrainConfig
 
 
 @dataclass(frozen=True)
-class Corpus:
+class RunData:
     """Train streams (source -> token ids), test streams (language -> token ids) and the vocabulary."""
 
     train: Mapping[str, np.ndarray]
@@ -43,7 +43,7 @@ def eval_languages(cfg: TrainConfig) -> list[str]:
 _unigram = functools.lru_cache(maxsize=4)(unigram_log_probs)
 
 
-def load_corpus(cfg: TrainConfig) -> Corpus:
+def load_run_data(cfg: TrainConfig) -> RunData:
     """The prepared splits a run needs (``AtlasError`` from ``atlas_core.data`` for unknown or unprepared ones).
 
     The unigram table (for ``loss_vi``) is loaded for SentencePiece vocabularies only: for bytes the
@@ -54,4 +54,4 @@ def load_corpus(cfg: TrainConfig) -> Corpus:
     train = {s: load_split(s, "train", cfg.tokenizer).ids for s in cfg.mixture if s != NULL}
     test = {s: load_split(s, "test", cfg.tokenizer).ids for s in eval_languages(cfg)}
     unigram = None if cfg.tokenizer == "byte" else _unigram(cfg.tokenizer)
-    return Corpus(train, test, tok.vocab_size, np.asarray(tok.token_bytes), unigram)
+    return RunData(train, test, tok.vocab_size, np.asarray(tok.token_bytes), unigram)
