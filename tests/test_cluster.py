@@ -97,7 +97,9 @@ def test_a_cluster_started_as_the_readme_says_gives_the_local_numbers(cluster, t
     pd.testing.assert_frame_equal(rows_of(on_cluster), rows_of(local))
     for run_id in result["run_id"]:
         meta = on_cluster.store.read_metadata(run_id)
-        assert meta["executor"] == "dask" and meta["wall_s"] > 0
+        assert meta["executor"] == "dask" and meta["wall_s"] > 0 and meta["training"]["status"] == "done"
+        # the store is the run's one record: its workdir keeps only the model finetunes start from
+        assert [p.name for p in on_cluster.store.workdir(run_id).iterdir()] == ["model.pt"]
 
 
 def test_a_worker_killed_mid_sweep_trains_each_run_once(cluster, tmp_path):

@@ -7,7 +7,8 @@ Layout under ``<root>/<profile>/`` (root: argument, else ``$ATLAS_RESULTS``, els
                             row count and SHA-256 of the rows file
     runs/<run_id>.parquet   the run's evaluation rows; a run is finished when they match its metadata
     runs/<run_id>.claim     while a process trains the run: its host and PID (``claims.Claim``)
-    work/<run_id>/          the trainer's working folder (checkpoint for resume, model.pt for finetunes)
+    work/<run_id>/          the trainer's working folder while a run trains (checkpoint, rows, record); once the
+                            run is stored, only model.pt stays (finetunes start from it)
 
 Each file is written under a temporary name in the same folder, flushed to disk and renamed into place
 (``os.replace`` is atomic), metadata first and rows last. So a process killed at any moment leaves either a
@@ -32,7 +33,7 @@ import pyarrow.parquet as pq
 from atlas_core.atomic import write_bytes_atomic, write_text_atomic
 from atlas_core.errors import AtlasError
 from atlas_core.experiments.claims import Claim
-from atlas_core.train.config import ROW_COLUMNS, SCHEMA_VERSION
+from atlas_core.train.config import CHECKPOINT, MODEL, ROW_COLUMNS, ROWS, RUN_RECORD, SCHEMA_VERSION
 
 STORE_VERSION = 1
 VERSION_FILE = "STORE.json"
@@ -98,7 +99,13 @@ class ResultsStore:
         return self.path / "work" / run_id
 
     def model_path(self, run_id: str) -> Path:
-        return self.workdir(run_id) / "model.pt"
+        return self.workdir(run_id) / MODEL
+
+    def release_workdir(self, run_id: str) -> None:
+        """Once a run is stored, the store is its one record: the workdir keeps only the model finetunes start
+        from (the trainer's rows, record and resume point go)."""
+        for name in (ROWS, RUN_RECORD, CHECKPOINT):
+            (self.workdir(run_id) / name).unlink(missing_ok=True)
 
     def claim(self, run_id: str) -> Claim:
         """The run's claim: ``with store.claim(run_id):`` while training it (waits while another holds it)."""

@@ -61,6 +61,7 @@ def run_task(task: dict, base: dict | None = None) -> dict:
                 "wall_s": wall, "started": started, "finished": time.time(), "host": socket.gethostname(),
                 "python": platform.python_version(), "training": _trainer_record(workdir)}
         store.write_run(run_id, rows, meta)
+        store.release_workdir(run_id)
     return {"run_id": run_id, "wall_s": wall, "trained": True}
 
 

@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass, field
 
 SCHEMA_VERSION = 1
-RUN_RECORD = "run.json"  # the trainer's record of a run in its workdir (status, rows checksum, device, ...)
+# A run's workdir: its record (status, rows checksum, device, ...), its rows, its resume point and its model.
+RUN_RECORD, ROWS, CHECKPOINT, MODEL = "run.json", "rows.csv", "checkpoint.pt", "model.pt"
 
 # Mixture sources that are not languages (usable anywhere a language is, see atlas_core.data):
 #   "null"  - an empty share of every batch: the same optimizer steps with no partner gradient (the zero point

@@ -29,12 +29,11 @@ from atlas_core.errors import AtlasError
 from atlas_core.model import GPT, GPTConfig, get_scale
 from atlas_core.train import calibrate, runtime
 from atlas_core.train.calibrate import shape_of
-from atlas_core.train.config import ROW_COLUMNS, RUN_RECORD, RunRef, TrainConfig
+from atlas_core.train.config import CHECKPOINT, MODEL, ROW_COLUMNS, ROWS, RUN_RECORD, RunRef, TrainConfig
 from atlas_core.train.run_data import RunData, eval_languages, load_run_data
 from atlas_core.train.evaluate import EvalSet, evaluate
 from atlas_core.train.schedule import SCHEDULES, eval_steps, lr_factor, lr_phase, warmup_steps
 
-CHECKPOINT, ROWS, MODEL, META = "checkpoint.pt", "rows.csv", "model.pt", RUN_RECORD
 CHECKPOINT_FORMAT = 1
 
 
@@ -287,7 +286,7 @@ class Run:
         _atomic_save({"gpt_config": dataclasses.asdict(self.model_cfg), "state_dict": self.model.state_dict(),
                       "train_config": self.cfg.to_dict(), "run_id": self.run_id}, self.workdir / MODEL)
         record = self.metadata("done") | {"n_rows": len(self.rows), "rows_sha256": rows_sha256}
-        write_text_atomic(self.workdir / META, json.dumps(record, indent=1))
+        write_text_atomic(self.workdir / RUN_RECORD, json.dumps(record, indent=1))
         (self.workdir / CHECKPOINT).unlink(missing_ok=True)
 
 
@@ -329,7 +328,7 @@ def _check_same_run(workdir: Path, stored: dict, cfg: TrainConfig, run_id: str) 
 def _finished_rows(cfg: TrainConfig, run_id: str, workdir: Path) -> pd.DataFrame | None:
     """The rows of this run if it already finished in ``workdir``, else None; ``AtlasError`` when the workdir's
     record or rows are damaged (they are never half-used)."""
-    meta_path = workdir / META
+    meta_path = workdir / RUN_RECORD
     if not meta_path.is_file():
         return None
     try:
@@ -376,7 +375,7 @@ def train(cfg: TrainConfig, run_id: str, *, workdir: Path | None = None, progres
     if workdir is not None:
         if (workdir / CHECKPOINT).is_file():
             run.load_state_dict(_load(workdir / CHECKPOINT, "checkpoint"))
-        write_text_atomic(workdir / META, json.dumps(run.metadata("running"), indent=1))
+        write_text_atomic(workdir / RUN_RECORD, json.dumps(run.metadata("running"), indent=1))
     eval_at = set(run.eval_at)
     last_checkpoint = time.monotonic()
     fresh = run.step == 0  # a resumed run's CPU figures would be partial
