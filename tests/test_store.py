@@ -131,3 +131,15 @@ def test_a_root_that_is_a_file_is_one_error_before_any_run(tmp_path):
     (tmp_path / "root").write_text("not a folder")
     with pytest.raises(AtlasError, match=r"root is a file, not a folder \(check --root\)"):
         ResultsStore.for_profile("quick", tmp_path / "root").check_version()
+
+
+def test_the_default_results_folder_is_the_checkout_or_the_current_folder(tmp_path, monkeypatch):
+    from atlas_core.experiments import store
+
+    monkeypatch.delenv("ATLAS_RESULTS", raising=False)
+    assert store.default_root() == store.REPO_ROOT / "results"  # a source checkout
+    monkeypatch.setattr(store, "REPO_ROOT", tmp_path / "site-packages")  # an installed wheel: no pyproject.toml
+    monkeypatch.chdir(tmp_path)
+    assert store.default_root() == tmp_path / "results"
+    monkeypatch.setenv("ATLAS_RESULTS", str(tmp_path / "mine"))
+    assert store.default_root() == tmp_path / "mine"

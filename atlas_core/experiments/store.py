@@ -41,8 +41,12 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def default_root() -> Path:
-    """``$ATLAS_RESULTS`` if set, else ``results/`` in the repository."""
-    return Path(os.environ.get("ATLAS_RESULTS") or REPO_ROOT / "results")
+    """``$ATLAS_RESULTS`` if set, else ``results/`` in the repository (a source checkout), else ``results/`` in the
+    current folder (an installed wheel: never inside site-packages)."""
+    if os.environ.get("ATLAS_RESULTS"):
+        return Path(os.environ["ATLAS_RESULTS"])
+    base = REPO_ROOT if (REPO_ROOT / "pyproject.toml").is_file() else Path.cwd()
+    return base / "results"
 
 
 class ResultsStore:
