@@ -9,6 +9,7 @@ import pytest
 
 from atlas_core.findings import CHAPTERS, StudyTables, Verdict, all_claims
 from atlas_core import published
+from atlas_core.data import LANGUAGES
 from atlas_core.findings import chapter2, chapter3, chapter4, chapter5, chapter6, chapter7, chapter8
 from atlas_core.findings.evidence import mean_interval
 
@@ -144,7 +145,7 @@ def test_mean_interval_is_students_t() -> None:
 
 
 def test_all_claims_on_an_empty_study_is_not_measured_in_every_chapter() -> None:
-    claims = all_claims(StudyTables(rows={}, languages=LANGS))
+    claims = all_claims(StudyTables(rows={}, languages=LANGUAGES))
     assert {c.chapter for c in claims} == {int(name[-1]) for name in CHAPTERS}
     measured = [c for c in claims if c.verdict is not Verdict.CONSISTENCY]  # chapter 8: published numbers only
     assert {c.verdict for c in measured} == {Verdict.NOT_MEASURED}
@@ -228,3 +229,9 @@ def test_chapter3_claims_on_a_grid_that_follows_no_law() -> None:
     claims = chapter3.claims(StudyTables(rows={"mono": grid_rows(lambda n, d: noise[(n, d)])}, languages=LANGS))
     assert claims[0].verdict is U  # the laws' spread of R^2 swings from split to split
     assert claims[1].verdict is C  # the best law's R^2(D) is far below 0.9
+
+
+def test_chapter4_recomputes_the_papers_own_statistics_as_consistency_rows() -> None:
+    rows = chapter4.paper_matrix_rows(published.transfer_matrix(), LANGUAGES)
+    assert [c.verdict for c in rows] == [Verdict.CONSISTENCY] * 3 and all(c.ours is None for c in rows)
+    assert rows[2].reason.startswith("recomputed: r = -0.1")  # the paper's r = -0.11 on its own matrix
