@@ -12,15 +12,20 @@ from atlas_core.analysis.law_comparison import (
     DCSL_ONE_STAGE,
     Candidate,
     beside_paper,
+    byte_level,
     family_share,
+    fit_budget,
     heldout_predictions,
+    law_rows,
     mono_candidates,
     multi_candidates,
     r2_summary,
     r2_table,
     random_split_spread,
+    random_splits,
     setting_rows,
 )
+from atlas_core.analysis.observations import evaluations
 from atlas_core.errors import AtlasError
 from atlas_core.fit import FitResult, fit_law, fit_two_stage, heldout_r2, nested_start
 from atlas_core.laws import Atlas, Chinchilla
@@ -195,3 +200,35 @@ def test_dcsl_is_fitted_in_two_stages_and_the_one_stage_row_is_labelled():
     assert names == ["Chinchilla (CSL)", DCSL, DCSL_ONE_STAGE, "ATLAS (D_t only)"] and "one-stage" in DCSL_ONE_STAGE
     two_stage = next(c for c in mono_candidates() if c.name == DCSL)
     assert two_stage.fitter is fit_two_stage and len(mono_candidates()) == 3
+
+
+def evaluation_rows() -> pd.DataFrame:
+    """Final evaluations of four runs shaped as ``Study.rows()``: a grid run, a constant-rate bilingual run, a
+    subword run (its per-token loss is not its per-byte loss) and a monolingual run outside the scaling grid."""
+    base = dict(step=10, eval_lang="es", is_final=True, bpb=1.0)
+    return pd.DataFrame([
+        dict(base, run_id="grid", loss=np.log(2), phase="decay", mixture_kind="mono", experiments="scaling,capacity"),
+        dict(base, run_id="constant", loss=np.log(2), phase="stable", mixture_kind="bilingual", experiments="transfer"),
+        dict(base, run_id="subword", loss=3 * np.log(2), phase="decay", mixture_kind="bilingual", experiments="x"),
+        dict(base, run_id="repeat", loss=np.log(2), phase="decay", mixture_kind="mono", experiments="repetition"),
+    ])
+
+
+def test_law_rows_keep_decayed_byte_level_runs_and_the_grid_alone_of_the_monolingual_ones():
+    rows = evaluation_rows()
+    assert byte_level(rows).to_dict() == {"constant": True, "grid": True, "repeat": True, "subword": False}
+    assert law_rows(rows)["run_id"].tolist() == ["grid"]
+    with pytest.raises(AtlasError, match="law_rows: missing column"):
+        law_rows(rows.drop(columns="phase"))
+
+
+def test_evaluations_drop_the_repeats_of_a_run_used_twice():
+    rows = evaluation_rows()
+    uses = pd.concat([rows.assign(kind="mono", target="es"), rows.assign(kind="capacity", target="es")])
+    assert evaluations(uses, rows.iloc[:0]).equals(rows)
+
+
+@pytest.mark.parametrize("runs, splits, polished", [(4, 1, 1), (12, 3, 2), (20, 5, 2), (60, 5, 2)])
+def test_random_splits_and_polish_follow_the_smallest_table(runs, splits, polished):
+    seeds = random_splits({"es": pd.DataFrame({"N": range(runs)}), "ru": pd.DataFrame({"N": range(runs + 8)})})
+    assert seeds == range(splits) and fit_budget(seeds)["n_polish"] == polished

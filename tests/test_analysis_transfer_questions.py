@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 
 from atlas_core.analysis import bts_table, matrix_pairs, summarize_transfer, symmetry
-from atlas_core.analysis.transfer_agreement import agreement, matched_pairs, ranked_sources, same_block, source_orders
-from atlas_core.analysis.transfer_controls import above_control, control_summary, heatmap_pairs, tokenizer_panels
+from atlas_core.analysis.transfer_agreement import (PAPER_BLOCK, agreement, matched_pairs, ranked_sources, same_block,
+                                                    score_matrices, source_orders)
+from atlas_core.analysis.transfer_controls import (CONTROL_NAMES, above_control, by_tokenizer, control_summary,
+                                                   heatmap_order, heatmap_pairs, tokenizer_panels)
 from atlas_core.analysis.transfer_factors import (RELATIONS, confounded_factors, factor_regression, factor_tests,
                                                   label_permutation_test, relation_means)
 from atlas_core.analysis.transfer_scale import bts_over_horizon, linear_trends, rank_stability, settling_horizon
@@ -273,3 +275,38 @@ def test_linear_trends_fit_lines_per_group_and_leave_uncertainty_out_below_three
     assert trends.loc["q", "slope"] == pytest.approx(-0.1) and np.isnan(trends.loc["q", "p"])
     with pytest.raises(AtlasError, match="missing column"):
         linear_trends(table, "D", "bts", ["pair"])
+
+
+def summary_of(pairs: dict[tuple[str, str], float]) -> pd.DataFrame:
+    """A summarize_transfer-shaped table: one row per (target, partner) with its three mean scores."""
+    return pd.DataFrame([dict(scale="s", target=t, partner=p, bts_mean=v, bts_norm_mean=v / 2, delta_vs_null_mean=-v / 10)
+                         for (t, p), v in pairs.items()])
+
+
+def test_score_matrices_name_ours_without_controls_and_the_papers_block():
+    summary = summary_of({("a", "b"): 0.6, ("a", "c"): 0.2, ("a", "null"): 0.4, ("c", "a"): 0.1})
+    paper = additive_matrix(FOUR)
+    matrices = score_matrices(summary, paper)
+    assert list(matrices) == ["ours, raw BTS", "ours, normalized", "ours, final-loss gain over null", PAPER_BLOCK]
+    raw, normalized, gain, block = matrices.values()
+    assert "null" not in raw.columns and raw.loc["a", "b"] == 0.6 and normalized.loc["a", "b"] == 0.3
+    assert gain.loc["a", "b"] == pytest.approx(0.06)  # bits per byte below the null control
+    assert block.loc["a", "b"] == paper.loc["a", "b"] and list(block.index) == list(raw.index)
+
+
+def test_heatmap_order_groups_related_languages_then_lists_the_controls():
+    summary = summary_of({("c", "a"): 0.1, ("c", "d"): 0.2, ("c", "b"): 0.3, ("c", "utf3"): 0.5})
+    assert heatmap_order(summary, FOUR) == ["a", "b", "c", "d", *CONTROL_NAMES]
+
+
+def test_by_tokenizer_keeps_the_pairs_that_the_last_tokenizer_scores():
+    stacked = by_tokenizer({"bytes": summary_of({("a", "b"): 0.6, ("a", "c"): 0.2, ("c", "a"): 0.1}),
+                            "spm": summary_of({("a", "b"): 0.3, ("a", "utf3"): 0.5})})
+    assert sorted(zip(stacked["tokenizer"], stacked["partner"])) == [("bytes", "b"), ("spm", "b"), ("spm", "utf3")]
+
+
+def test_symmetry_by_relation_can_end_with_all_pairs():
+    matrix = additive_matrix(TWELVE, noise=0.3, seed=3)
+    table = symmetry_by_relation(matrix, TWELVE, overall=True)
+    assert table.index[-1] == "all pairs" and table.loc["all pairs", "r"] == symmetry_test(matrix, TWELVE)["r"]
+    assert "all pairs" not in symmetry_by_relation(matrix, TWELVE).index

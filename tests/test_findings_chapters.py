@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from atlas_core.findings import CHAPTERS, StudyTables, Verdict, all_claims
-from atlas_core.findings import chapter2, chapter4, chapter5, chapter7
+from atlas_core import published
+from atlas_core.data import LANGUAGES
+from atlas_core.findings import chapter2, chapter3, chapter4, chapter5, chapter6, chapter7, chapter8
 from atlas_core.findings.evidence import mean_interval
 
 R, C, U = Verdict.REPRODUCED, Verdict.CONTRADICTED, Verdict.UNDECIDED
@@ -143,7 +145,93 @@ def test_mean_interval_is_students_t() -> None:
 
 
 def test_all_claims_on_an_empty_study_is_not_measured_in_every_chapter() -> None:
-    claims = all_claims(StudyTables(rows={}, languages=LANGS))
+    claims = all_claims(StudyTables(rows={}, languages=LANGUAGES))
     assert {c.chapter for c in claims} == {int(name[-1]) for name in CHAPTERS}
-    assert {c.verdict for c in claims} == {Verdict.NOT_MEASURED}
-    assert all(c.reason.startswith("not measured here: ") for c in claims)
+    measured = [c for c in claims if c.verdict is not Verdict.CONSISTENCY]  # chapter 8: published numbers only
+    assert {c.verdict for c in measured} == {Verdict.NOT_MEASURED}
+    assert all(c.reason.startswith("not measured here: ") for c in measured)
+
+
+# ---- chapter 6 -----------------------------------------------------------------------------------------------
+def curse_tables(phi: float, psi: float, noise_sd: float) -> StudyTables:
+    """Capacity runs at four sizes from the curse law, and monolingual runs at two more budgets (which separate
+    beta from psi), shaped as ``Study.rows(kind)``."""
+    from test_analysis_curse import TRUE, capacity_rows
+
+    params, sizes = {**TRUE, "phi": phi, "psi": psi}, (1e4, 2.5e4, 5e4, 1e5)
+    capacity = capacity_rows(params, sizes=sizes, ks=(1, 2, 4, 8), noise=noise_sd)
+    mono = pd.concat([capacity_rows(params, sizes=sizes, ks=(1,), budget=b, noise=noise_sd, seed=i)
+                      for i, b in enumerate((7.5e5, 1.5e6))])
+    return StudyTables(rows={"capacity": capacity, "mono": mono}, languages=LANGS)
+
+
+@pytest.mark.parametrize("phi, psi, noise_sd, expected", [
+    (0.12, -0.05, 0.002, R),
+    (-0.12, 0.05, 0.002, C),
+])
+def test_chapter6_claims_on_synthetic_capacity_runs(phi, psi, noise_sd, expected) -> None:
+    claims = chapter6.claims(curse_tables(phi, psi, noise_sd), n_bootstrap=30)
+    assert len(claims) == 2 * 2 + 2 * 2  # phi and psi per target, N and D_tot multipliers per target
+    assert set(verdicts(claims)) == {expected}
+
+
+def test_chapter6_claims_on_noisy_capacity_runs_decide_nothing() -> None:
+    claims = chapter6.claims(curse_tables(0.12, -0.05, 0.1), n_bootstrap=30)
+    assert set(verdicts(claims)) == {U}
+
+
+# ---- chapter 8 -----------------------------------------------------------------------------------------------
+def test_chapter8_claims_read_published_numbers_only() -> None:
+    assert chapter8.claims(StudyTables(rows={})) == chapter8.curse_consistency(published.CURSE,
+                                                                               published.CURSE_IMPLIED)
+
+
+# ---- chapter 3 -----------------------------------------------------------------------------------------------
+CSL_TRUTH = {"E": 0.8, "A": 40.0, "B": 60.0, "alpha": 0.35, "beta": 0.3}
+
+
+SIZES, BUDGETS = (1e4, 3e4, 1e5), (2e5, 4e5, 8e5)
+
+
+def grid_rows(loss_of) -> pd.DataFrame:
+    """The monolingual scaling grid of es and ru shaped as ``Study.rows("mono")``: two evaluations per run (the last
+    one after the decay), byte-level (loss = bpb ln 2), the loss given by ``loss_of(N, D)`` times 0.02% noise."""
+    return pd.concat([grid_language(loss_of, lang, seed) for seed, lang in enumerate(("es", "ru"))], ignore_index=True)
+
+
+def grid_language(loss_of, lang: str, seed: int) -> pd.DataFrame:
+    rng, rows = np.random.default_rng(seed), []
+    for n in SIZES:
+        for d in BUDGETS:
+            for tokens, final in ((d / 2, False), (d, True)):
+                bpb = loss_of(n, tokens) * np.exp(0.0002 * rng.standard_normal()) / np.log(2)
+                rows.append(dict(run_id=f"{lang}-{n:g}-{d:g}", seed=0, scale=f"{n:g}", N=n, N_total=n + 4096, step=tokens,
+                                 tokens=tokens, is_final=final, eval_lang=lang, bpb=bpb, loss=bpb * np.log(2),
+                                 phase="decay" if final else "stable", K=1, mixture_kind="mono", init_from=None,
+                                 experiments="scaling", experiment="scaling", kind="mono", target=lang,
+                                 **{f"D_{lang}": tokens, f"U_{lang}": 1e9, f"p_{lang}": 1.0}))
+    return pd.DataFrame(rows)
+
+
+def chinchilla(n: float, d: float) -> float:
+    return CSL_TRUTH["E"] + CSL_TRUTH["A"] / n ** CSL_TRUTH["alpha"] + CSL_TRUTH["B"] / d ** CSL_TRUTH["beta"]
+
+
+def test_chapter3_claims_on_a_grid_that_follows_a_law() -> None:
+    claims = chapter3.claims(StudyTables(rows={"mono": grid_rows(chinchilla)}, languages=LANGS))
+    assert claims[0].verdict is R  # the laws fit alike
+    assert {c.verdict for c in claims[4:]} == {Verdict.NOT_MEASURED}  # no mixtures: no multilingual setting
+
+
+def test_chapter3_claims_on_a_grid_that_follows_no_law() -> None:
+    rng = np.random.default_rng(0)
+    noise = {(n, d): 1.0 + rng.uniform(0, 1) for n in SIZES for d in BUDGETS + tuple(b / 2 for b in BUDGETS)}
+    claims = chapter3.claims(StudyTables(rows={"mono": grid_rows(lambda n, d: noise[(n, d)])}, languages=LANGS))
+    assert claims[0].verdict is U  # the laws' spread of R^2 swings from split to split
+    assert claims[1].verdict is C  # the best law's R^2(D) is far below 0.9
+
+
+def test_chapter4_recomputes_the_papers_own_statistics_as_consistency_rows() -> None:
+    rows = chapter4.paper_matrix_rows(published.transfer_matrix(), LANGUAGES)
+    assert [c.verdict for c in rows] == [Verdict.CONSISTENCY] * 3 and all(c.ours is None for c in rows)
+    assert rows[2].reason.startswith("recomputed: r = -0.1")  # the paper's r = -0.11 on its own matrix

@@ -12,20 +12,23 @@ language gets D_t = D_tot / K tokens. From their evaluation rows this module der
   (:func:`multiplier_intervals`);
 - whether the runs need a capacity term at all: the law with phi free against phi = 0, a nested pair whose free
   fit is made never worse than the nested one (:func:`capacity_fits`), read with its bootstrap interval
-  (:func:`capacity_reading`, which names a fit off its optimum and a one-point interval instead of reading them).
+  (:func:`capacity_reading`, which names a fit off its optimum and a one-point interval instead of reading them);
+- the per-language fit of the law at the run ends with its bootstrap (:func:`curse_ends`, :func:`fit_curse`), the
+  intervals of its parameters (:func:`parameter_intervals`) and of Fig. 5's multipliers (:func:`fig5_multipliers`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from atlas_core.analysis.curves import loss_at
-from atlas_core.analysis.observations import observations
+from atlas_core.analysis.observations import evaluations, observations
 from atlas_core.errors import AtlasError
-from atlas_core.fit import FitResult, fit_beyond, fit_law
+from atlas_core.fit import BootstrapSamples, FitResult, bootstrap_fit, fit_beyond, fit_law
 from atlas_core.fit.polish import NOT_CONVERGED
 from atlas_core.laws import CurseLaw, iso_loss_multipliers
 
@@ -161,3 +164,55 @@ def capacity_reading(free: FitResult, nested: FitResult, low: float, high: float
     if low > 0 or high < 0:
         return head + f"{span}: excludes 0, so these runs need a capacity term"
     return head + f"{span}: includes 0, so these runs cannot tell a capacity curse from dilution"
+
+
+@dataclass(frozen=True)
+class CurseFit:
+    """One target language's curse law: phi free and phi = 0 (:func:`capacity_fits`), and the free fit's
+    bootstrap over the runs."""
+
+    free: FitResult
+    nested: FitResult
+    samples: BootstrapSamples
+
+
+def curse_ends(capacity: pd.DataFrame, mono: pd.DataFrame) -> pd.DataFrame:
+    """The law table at the end of every run (:func:`curse_observations` with ``min_fraction`` 1) of the capacity
+    runs and the monolingual runs (``Study.rows("capacity")``, ``Study.rows("mono")``), for the capacity runs'
+    target languages."""
+    targets = sorted(curse_observations(capacity)["lang"].unique())
+    return curse_observations(evaluations(capacity, mono), langs=targets, min_fraction=1.0)
+
+
+def has_frontier(params: Mapping[str, float]) -> bool:
+    """Whether fitted exponents have an iso-loss frontier (both alpha and beta positive)."""
+    return params["alpha"] > 0 and params["beta"] > 0
+
+
+def fit_curse(ends: pd.DataFrame, *, n_bootstrap: int, seed: int = 0) -> dict[str, CurseFit]:
+    """The curse law fitted per target language of ``ends`` (:func:`curse_ends`), with ``n_bootstrap`` resamples
+    of its runs."""
+    out = {}
+    with np.errstate(all="ignore"):  # resamples that push an exponent to extremes overflow harmlessly
+        for lang, rows in ends.groupby("lang"):
+            free, nested = capacity_fits(rows)
+            out[lang] = CurseFit(free, nested, bootstrap_fit(free.law, rows, n=n_bootstrap, seed=seed, fit=free))
+    return out
+
+
+def parameter_intervals(fits: Mapping[str, CurseFit], paper: Mapping[str, float]) -> pd.DataFrame:
+    """The 95% bootstrap interval of each parameter named in ``paper`` per language: index (lang, parameter),
+    columns estimate, lower, upper and the paper's value."""
+    parts = [fit.samples.ci(0.95).loc[list(paper), ["estimate", "lower", "upper"]].assign(
+        lang=lang, paper=pd.Series(paper)) for lang, fit in fits.items()]
+    if not parts:
+        raise AtlasError("parameter intervals: no fitted language")
+    return pd.concat(parts).rename_axis("parameter").reset_index().set_index(["lang", "parameter"])
+
+
+def fig5_multipliers(fits: Mapping[str, CurseFit], r: Sequence[float]) -> pd.DataFrame:
+    """:func:`multiplier_intervals` of every language whose fit has a frontier, with a ``lang`` column."""
+    parts = [multiplier_intervals(fit.free.params, fit.samples, r).assign(lang=lang)
+             for lang, fit in fits.items() if has_frontier(fit.free.params)]
+    columns = ["r", "N", "D_t", "D_tot", "C", "N_lower", "N_upper", "D_tot_lower", "D_tot_upper", "lang"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)

@@ -19,13 +19,17 @@ seven parameters is an extra row, labelled as such, when asked for.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from atlas_core.errors import AtlasError
+from atlas_core.analysis.observations import observations
+from atlas_core.analysis.scaling import law_points
+from atlas_core.analysis.transfer import bts_table, summarize_transfer, transfer_matrix
+from atlas_core.errors import AtlasError, require_columns
 from atlas_core.fit import FAILED, FitResult, fit_law, fit_two_stage, heldout_mask, score_heldout
 from atlas_core.fit.groups import LawSpec
 from atlas_core.fit.heldout import Fitter, Inputs
@@ -34,6 +38,9 @@ from atlas_core.laws import Atlas, Chinchilla, DataConstrained, MultilingualSL, 
 
 SETTINGS = ("mono", "multi")
 SPLITS = {"random": "R2", "N": "R2_N", "D": "R2_D", "C": "R2_C", "M": "R2_M"}  # our split -> Table 1 column
+MONO_SPLITS, MULTI_SPLITS = ("random", "N", "D", "C"), ("random", "N", "D", "C", "M")
+STARTS = 100  # grid starts per fit
+K_TRANSFER = 3  # transfer languages K_t of the full ATLAS (the paper's best choice)
 CONTROL_PREFIX = "control-"
 
 
@@ -239,3 +246,101 @@ def beside_paper(summary: pd.DataFrame, published: pd.DataFrame, setting: str) -
         parts[f"{column} ours"] = summary[column]
         parts[f"{column} paper"] = paper[column]
     return pd.DataFrame(parts, index=summary.index)
+
+
+def byte_level(rows: pd.DataFrame) -> pd.Series:
+    """Whether each run in ``rows`` reads bytes: one token per byte, so its per-token loss is its per-byte loss
+    (loss = bpb ln 2 on every evaluation). By run_id."""
+    require_columns(rows, ("run_id", "loss", "bpb"), "byte_level")
+    same = np.isclose(rows["loss"].astype(float), rows["bpb"].astype(float) * math.log(2), rtol=1e-6)
+    return pd.Series(same, index=rows.index).groupby(rows["run_id"]).all()
+
+
+def law_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The evaluation rows the laws of Table 1 see (rows shaped as ``Study.rows()``): byte-level runs whose last
+    evaluation follows a learning-rate decay (the transfer experiments' constant-rate runs never decay), and of the
+    monolingual runs only the scaling grid's."""
+    require_columns(rows, ("run_id", "is_final", "phase", "mixture_kind", "experiments"), "law_rows")
+    if rows.empty:
+        return rows
+    byte = byte_level(rows)
+    decayed = rows[rows["is_final"].astype(bool)].groupby("run_id")["phase"].last() == "decay"
+    grid = rows["experiments"].astype(str).str.split(",").map(lambda uses: "scaling" in uses)
+    keep = (rows["run_id"].map(byte).fillna(False) & rows["run_id"].map(decayed).fillna(False)
+            & ((rows["mixture_kind"] != "mono") | grid))
+    return rows[keep.to_numpy(dtype=bool)].reset_index(drop=True)
+
+
+def measured_bts(bilingual: pd.DataFrame) -> pd.DataFrame | None:
+    """The byte-level transfer matrix (rows = target, columns = source, mean BTS) at the scale with the most
+    targets, which starts ATLAS's tau; None where the rows have no transfer runs to score."""
+    if bilingual.empty:
+        return None
+    byte = byte_level(bilingual)
+    try:
+        scores = summarize_transfer(bts_table(bilingual[bilingual["run_id"].map(byte).to_numpy(dtype=bool)]))
+        scale = scores.groupby("scale")["target"].nunique().idxmax()
+        return transfer_matrix(scores, value="bts_mean", scale=scale)
+    except AtlasError:
+        return None
+
+
+def random_splits(tables: Mapping[str, pd.DataFrame]) -> range:
+    """The seeds of the random 20% splits to draw, from the smallest per-language table: one split per four runs,
+    at least 1 and at most 5 (where every run is held out about once)."""
+    smallest = min((len(t) for t in tables.values()), default=0)
+    return range(int(np.clip(smallest // 4, 1, 5)))
+
+
+def fit_budget(seeds: range) -> dict:
+    """The fitting settings of every held-out fit: :data:`STARTS` grid starts and the two best polished, or only
+    the best where a single random split is drawn (a toy grid, where the fits are not worth the time)."""
+    return {"starts": STARTS, "n_polish": 1 if len(seeds) == 1 else 2}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What Table 1 is computed from: each setting's observations per target language, the measured BTS matrix
+    that starts tau (None without transfer runs), the languages that can be transfer languages, every language's
+    family (for MSL), the random splits' seeds (:func:`random_splits`) and the fitting settings (:func:`fit_budget`)."""
+
+    mono: dict[str, pd.DataFrame]
+    multi: dict[str, pd.DataFrame]
+    bts: pd.DataFrame | None
+    sources: list[str]
+    families: Mapping[str, str]
+    seeds: range
+    fit: dict
+
+    def candidates(self, setting: str) -> list[Candidate]:
+        """The laws compared in ``setting`` (the monolingual one with the one-stage DCSL row)."""
+        if setting == "mono":
+            return mono_candidates(one_stage_dcsl=True)
+        return multi_candidates(self.families, transfer_matrix=self.bts, languages=self.sources, k=K_TRANSFER)
+
+
+def comparison(rows: pd.DataFrame, bilingual: pd.DataFrame, languages: Sequence[str],
+               families: Mapping[str, str]) -> Comparison:
+    """Table 1's inputs from a study's evaluation rows (``Study.rows()``), its bilingual rows
+    (``Study.rows("bilingual")``), the scaling grid's ``languages`` and every language's family. A language is a
+    multilingual target where its runs include mixtures and more than one model size."""
+    points = law_points(law_rows(rows))
+    mono = {lang: setting_rows(observations(points, lang), "mono") for lang in languages}
+    multi = {}
+    for lang in languages:
+        table = setting_rows(observations(points, lang), "multi")
+        if table["mixture_kind"].nunique() > 1 and table["N"].nunique() > 1:
+            multi[lang] = table
+    sources = sorted(set(families) & {c[2:] for t in multi.values() for c in t.columns if c.startswith("D_")})
+    seeds = random_splits(mono)
+    return Comparison(mono, multi, measured_bts(bilingual), sources, families, seeds, fit_budget(seeds))
+
+
+def table1_r2(comp: Comparison) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The :func:`r2_table` of each setting, ``(mono, multi)``, with the comparison's splits and fitting settings;
+    a setting without target languages gives an empty table."""
+    out = []
+    for setting, tables, splits in (("mono", comp.mono, MONO_SPLITS), ("multi", comp.multi, MULTI_SPLITS)):
+        out.append(r2_table(tables, comp.candidates(setting), splits, seeds=comp.seeds, **comp.fit) if tables else
+                   pd.DataFrame(columns=["law", "lang", "split", "seed", "r2", "n_train", "n_test", "status", "note"]))
+    return out[0], out[1]

@@ -32,6 +32,20 @@ RUN_COLUMNS = ["run_id", "seed", "scale", "N", "N_total", "step", "tokens", "is_
                "K", "mixture_kind"]
 
 
+USE_COLUMNS = ("experiment", "kind", "role", "target", "partner")  # added per use by ``Study.rows(kind)``
+
+
+def evaluations(*frames: pd.DataFrame) -> pd.DataFrame:
+    """One row per evaluation (run, step, evaluation language) from tables of ``Study.rows(kind)``, which repeat
+    an evaluation once per use of its run; the per-use columns are dropped. The shape of ``Study.rows()``."""
+    parts = [f.drop(columns=[c for c in USE_COLUMNS if c in f.columns]) for f in frames if len(f)]
+    if not parts:
+        return pd.DataFrame(columns=["run_id", "step", "eval_lang"])
+    rows = pd.concat(parts, ignore_index=True)
+    require_columns(rows, ("run_id", "step", "eval_lang"), "evaluations")
+    return rows.drop_duplicates(["run_id", "step", "eval_lang"], ignore_index=True)
+
+
 def sources_of(rows: pd.DataFrame) -> list[str]:
     """The data sources that have a ``D_<s>`` column in ``rows``, in column order (not the empty null share)."""
     return [c[2:] for c in rows.columns if c.startswith("D_") and c not in ("D_total", f"D_{EMPTY_SOURCE}")]

@@ -10,7 +10,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from atlas_core.analysis.transfer import transfer_matrix
+from atlas_core.analysis.transfer_controls import CONTROL_NAMES
 from atlas_core.errors import require_columns
+
+PAPER_BLOCK = "paper, same languages (Fig. C.2)"
 
 
 def matched_pairs(ours: pd.DataFrame, theirs: pd.DataFrame, names: tuple[str, str] = ("ours", "paper")) -> pd.DataFrame:
@@ -64,3 +68,14 @@ def source_orders(matrices: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Each target's sources from best to worst ("pt > it > ru"), one column per named matrix."""
     return pd.DataFrame({name: ranked_sources(m).groupby("target")["source"].agg(" > ".join)
                          for name, m in matrices.items()})
+
+
+def score_matrices(summary: pd.DataFrame, paper: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Our language partners' matrices from a :func:`~atlas_core.analysis.summarize_transfer` table (raw BTS,
+    normalized BTS, and the final-loss gain over the null control in bits per byte) and the ``paper``'s scores on
+    the same languages (:data:`PAPER_BLOCK`), by name. Rows are targets, columns sources."""
+    languages_only = summary[~summary["partner"].isin(list(CONTROL_NAMES))]
+    raw = transfer_matrix(languages_only)
+    return {"ours, raw BTS": raw, "ours, normalized": transfer_matrix(languages_only, value="bts_norm_mean"),
+            "ours, final-loss gain over null": -transfer_matrix(languages_only, value="delta_vs_null_mean"),
+            PAPER_BLOCK: same_block(paper, raw)}

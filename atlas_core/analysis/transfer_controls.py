@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from atlas_core.analysis.matrix import matrix_pairs
+from atlas_core.analysis.matrix import grouped_order, matrix_pairs
 from atlas_core.analysis.transfer import transfer_matrix
 from atlas_core.errors import AtlasError, require_columns
 
@@ -93,3 +93,18 @@ def tokenizer_panels(summaries: Mapping[str, pd.DataFrame], languages: Mapping,
     panels = [heatmap_pairs(table, languages, value) for table in summaries.values()]
     return pd.concat([panel.assign(target=panel["target"] + f" ({name})") for name, panel in zip(summaries, panels)],
                      ignore_index=True)
+
+
+def heatmap_order(summary: pd.DataFrame, languages: Mapping) -> list[str]:
+    """The rows and columns of a transfer heatmap of ``summary``: its languages grouped by script and family
+    (:func:`~atlas_core.analysis.matrix.grouped_order`), then the controls."""
+    scored = set(summary["target"]) | set(summary["partner"])
+    return grouped_order(sorted(scored & set(languages) - set(CONTROL_NAMES)), languages) + list(CONTROL_NAMES)
+
+
+def by_tokenizer(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The :func:`summarize_transfer` tables of one design under several tokenizers (by name), stacked with a
+    ``tokenizer`` column and kept to the (target, partner) pairs that the last of them scores."""
+    last = list(summaries.values())[-1]
+    stacked = pd.concat(summaries, names=["tokenizer"]).reset_index(level=0)
+    return stacked[stacked["target"].isin(last["target"]) & stacked["partner"].isin(last["partner"])]

@@ -56,8 +56,11 @@ def symmetry_test(matrix: pd.DataFrame, languages: Mapping) -> pd.Series:
     return pd.Series(_reciprocity(reciprocal_pairs(matrix, languages)), dtype=object)
 
 
-def symmetry_by_relation(matrix: pd.DataFrame, languages: Mapping) -> pd.DataFrame:
-    """:func:`symmetry_test` within each relation of the pairs (index: relation)."""
+def symmetry_by_relation(matrix: pd.DataFrame, languages: Mapping, *, overall: bool = False) -> pd.DataFrame:
+    """:func:`symmetry_test` within each relation of the pairs (index: relation), and over ``"all pairs"`` as a
+    last row when ``overall``."""
     pairs = reciprocal_pairs(matrix, languages)
     rows = {rel: _reciprocity(pairs[pairs["relation"] == rel]) for rel in RELATIONS if (pairs["relation"] == rel).any()}
+    if overall:
+        rows["all pairs"] = _reciprocity(pairs)
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("relation")

@@ -258,3 +258,13 @@ def verdict_counts(claims: pd.DataFrame) -> alt.Chart:
                 tooltip=["chapter", "verdict", "size"])
         .add_params(highlight)
     )
+
+
+def reciprocity(pairs: pd.DataFrame, *, who: str) -> alt.Chart:
+    """Each pair's score a -> b against b -> a (a ``reciprocal_pairs`` table: a_to_b, b_to_a, relation), coloured
+    by relation, with the line of perfect reciprocity; ``who`` names whose scores they are in the axis titles."""
+    _require(pairs, ["a_to_b", "b_to_a", "relation"], "reciprocity")
+    low, high = pairs[["a_to_b", "b_to_a"]].min().min(), pairs[["a_to_b", "b_to_a"]].max().max()
+    diagonal = pd.DataFrame({"a_to_b": [low, high], "b_to_a": [low, high], "relation": "reciprocal: a->b = b->a"})
+    return lines(diagonal, x="a_to_b", y="b_to_a", color="relation", log_x=False, points=pairs,
+                 x_title=f"score of a -> b ({who})", y_title=f"score of b -> a ({who})")

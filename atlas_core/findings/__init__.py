@@ -27,9 +27,12 @@ from atlas_core.findings.verdict import Claim, Region, Verdict, claims_table, de
 
 CHAPTERS = (
     "atlas_core.findings.chapter2",
+    "atlas_core.findings.chapter3",
     "atlas_core.findings.chapter4",
     "atlas_core.findings.chapter5",
+    "atlas_core.findings.chapter6",
     "atlas_core.findings.chapter7",
+    "atlas_core.findings.chapter8",
 )
 
 

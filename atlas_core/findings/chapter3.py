@@ -6,6 +6,9 @@ those differences, and the claim's region is a difference above 0. Two more clai
 alike (the spread of their random-split R², region below 0.05: the paper's spread is 0.02) and they extrapolate to
 the largest D (the best law's R²(D), region above 0.9: the paper's are 0.91 to 0.94). One value gives a one-point
 interval, which ``decide`` calls undecided; no finite value at all is "not measured".
+
+:func:`claims` computes the R² tables from the study with :func:`study_comparison` and
+``atlas_core.analysis.law_comparison.table1_r2``, as chapter 3's notebook does.
 """
 
 from __future__ import annotations
@@ -16,8 +19,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from atlas_core.analysis.law_comparison import ATLAS_DT, ATLAS_FULL, ATLAS_OTHER, CSL, CSL_DT, DCSL, MSL
+from atlas_core.analysis.law_comparison import (ATLAS_DT, ATLAS_FULL, ATLAS_OTHER, CSL, CSL_DT, DCSL, MSL, Comparison,
+                                                comparison, table1_r2)
+from atlas_core.analysis.observations import evaluations
 from atlas_core.errors import require_columns
+from atlas_core.findings.tables import StudyTables
 from atlas_core.findings.verdict import Claim, Region, Verdict, decide
 
 CHAPTER = 3
@@ -33,6 +39,8 @@ ORDERINGS = (
 )
 ALIKE = Region.below(0.05)
 EXTRAPOLATE_D = Region.above(0.9)
+LAW_KINDS = ("mono", "bilingual", "capacity", "unimax")  # the experiment kinds whose runs the laws may see
+R2_COLUMNS = ["law", "lang", "split", "seed", "r2"]
 
 
 def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
@@ -48,7 +56,7 @@ def _claim(claim: str, paper: str, values: np.ndarray, region: Region, what: str
     values = values[np.isfinite(values)]
     if not len(values):
         return Claim(CHAPTER, claim, paper, None, None, None, Verdict.NOT_MEASURED,
-                     f"no finite {what} (too few runs or sizes in this profile)")
+                     f"not measured here: no finite {what} (too few runs or sizes in this profile)")
     mean, low, high = mean_interval(values)
     return Claim(CHAPTER, claim, paper, mean, low, high, decide(low, high, region),
                  f"{what} over {len(values)} (language, split) values; claim region {region.describe()}")
@@ -87,3 +95,24 @@ def table1_claims(mono: pd.DataFrame, multi: pd.DataFrame) -> list[Claim]:
     claims += [ordering_claim(tables[setting], f"{setting}: {claim}", paper, better, worse, split)
                for setting, claim, paper, better, worse, split in ORDERINGS]
     return claims
+
+
+def grid_languages(tables: StudyTables) -> list[str]:
+    """The languages of the study's monolingual scaling grid (none without one)."""
+    grid = tables.experiment("mono", "scaling")
+    return sorted(grid["target"].dropna().unique()) if "target" in grid.columns else []
+
+
+def study_comparison(tables: StudyTables) -> Comparison:
+    """Table 1's inputs from the study: the law runs of every kind, the scaling grid's languages as targets, the
+    bilingual runs for tau's starts (``atlas_core.analysis.law_comparison.comparison``)."""
+    families = {code: info.family for code, info in tables.languages.items()}
+    rows = evaluations(*(tables.kind(kind) for kind in LAW_KINDS))
+    return comparison(rows, tables.kind("bilingual"), grid_languages(tables), families)
+
+
+def claims(tables: StudyTables) -> list[Claim]:
+    """Chapter 3's claims on the study's held-out R² tables (nothing measured without a scaling grid)."""
+    if not grid_languages(tables):
+        return table1_claims(pd.DataFrame(columns=R2_COLUMNS), pd.DataFrame(columns=R2_COLUMNS))
+    return table1_claims(*table1_r2(study_comparison(tables)))

@@ -9,6 +9,9 @@ the profile's targets first, so that one seed is one replicate):
   (the pilot's BTS seed sd is 0.03-0.09);
 - a language-free partner transfers nothing: the utf3 control's normalized BTS within +-0.25 of 0 (a quarter of
   the null-to-self span), at byte level and again with a shared subword vocabulary.
+
+The paper's own statistics, recomputed on its published 38 x 38 matrix (:func:`paper_matrix_rows`), are
+``Verdict.CONSISTENCY`` rows: a check of the paper's reading of its numbers, not a measurement of ours.
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from atlas_core.analysis import bts_table
+from atlas_core import published
+from atlas_core.analysis import bts_table, matrix_pairs
 from atlas_core.analysis.transfer_controls import CONTROL_NAMES
+from atlas_core.analysis.transfer_factors import factor_regression, factor_tests
+from atlas_core.analysis.transfer_symmetry import symmetry_test
 from atlas_core.findings.evidence import Estimate, judge, mean_interval
 from atlas_core.findings.tables import LanguageInfo, StudyTables, run_seconds
-from atlas_core.findings.verdict import Claim, Region
+from atlas_core.findings.verdict import Claim, Region, Verdict
 
 CHAPTER = 4
 EXPERIMENTS = ("transfer", "transfer_controls")  # the byte-level matrix of chapter 4
@@ -76,6 +82,22 @@ def subword_claim(scores: pd.DataFrame, seconds_per_seed: float | None = None) -
                  seconds_per_replicate=seconds_per_seed)
 
 
+def paper_matrix_rows(paper: pd.DataFrame, languages: Mapping[str, LanguageInfo]) -> list[Claim]:
+    """The paper's script, family and reciprocity statistics recomputed on its ``paper`` matrix (rows = target,
+    columns = source): Welch's p (pairs as independent), the p clustered by source and target language, and the
+    reciprocity r; each a consistency row whose reason gives the recomputed value."""
+    pairs = matrix_pairs(paper, languages)
+    welch, ols, r = factor_tests(pairs), factor_regression(pairs), symmetry_test(paper, languages)
+    rows = [(f"pairs that share a {factor[5:]} transfer more (paper's matrix)", "p < .001",
+             f"difference {welch.loc[factor, 'difference']:+.3f}; Welch p = {welch.loc[factor, 'welch_p']:.2g} "
+             f"(pairs as independent), p = {ols.loc[factor, 'p_cluster']:.2g} clustered by language (OLS on both "
+             f"factors)") for factor in ("same_script", "same_family")]
+    rows.append(("transfer is not reciprocal (paper's matrix)", "r = -0.11, not significant",
+                 f"r = {r['r']:.3f} over {r['n_pairs']} pairs, p = {r['p']:.2g} with pairs as independent"))
+    return [Claim(CHAPTER, claim, paper_value, None, None, None, Verdict.CONSISTENCY, f"recomputed: {reason}")
+            for claim, paper_value, reason in rows]
+
+
 def _scored(rows: pd.DataFrame) -> tuple[pd.DataFrame, float | None]:
     """Per-seed scores of a design's runs (bits per byte) and the training seconds of one seed of it."""
     if rows.empty:
@@ -87,4 +109,5 @@ def claims(tables: StudyTables) -> list[Claim]:
     """Chapter 4's claims on the study's byte-level transfer matrix and its subword twin."""
     scores, seconds = _scored(tables.experiment("bilingual", *EXPERIMENTS))
     subword_scores, subword_seconds = _scored(tables.experiment("bilingual", SUBWORDS))
-    return [*transfer_claims(scores, tables.languages, seconds), subword_claim(subword_scores, subword_seconds)]
+    return [*transfer_claims(scores, tables.languages, seconds), subword_claim(subword_scores, subword_seconds),
+            *paper_matrix_rows(published.transfer_matrix(), tables.languages)]

@@ -6,13 +6,19 @@ Regions: phi > 0 (a capacity curse), psi < 0 (positive transfer); at r = 4 the m
 > 1) and the total data must grow by less than r (1 < D_tot multiplier < 4: less data per language, the paper's
 "32% less"). The paper's values (0.11, -0.04, 1.40, 2.74) are shown beside ours, not used as the region: the
 miniature's exponents need not carry over, their direction should.
+
+:func:`claims` fits the law per target language at the run ends with ``atlas_core.analysis.curse`` (the functions
+chapter 6's notebook calls), with :data:`N_BOOTSTRAP` resamples of the runs.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from atlas_core import published
+from atlas_core.analysis.curse import curse_ends, fig5_multipliers, fit_curse, parameter_intervals
 from atlas_core.errors import require_columns
+from atlas_core.findings.tables import StudyTables
 from atlas_core.findings.verdict import Claim, Region, Verdict, decide
 
 CHAPTER = 6
@@ -22,11 +28,16 @@ R = 4
 MULTIPLIERS = (("N", "model grows at 4x languages (N multiplier > 1)", Region.above(1.0)),
                ("D_tot", "total data grows less than 4x at 4x languages (1 < D_tot multiplier < 4)",
                 Region(1.0, float(R))))
+RATIOS = (2, 4, 8, 16)  # the language multipliers r of the paper's Fig. 5
+N_BOOTSTRAP = 200  # resamples of a language's runs: 5 beyond each 2.5% tail of an interval
+PAPER = {"phi": published.CURSE["phi"], "psi": published.CURSE["psi"], **published.CURSE_IMPLIED}
+NEEDS = "not measured here: needs the capacity runs (uniform mixtures of K languages with their K = 1 runs)"
 
 
 def _decided(claim: str, paper: str, estimate: float, low: float, high: float, region: Region, what: str) -> Claim:
     if not (pd.notna(low) and pd.notna(high)):
-        return Claim(CHAPTER, claim, paper, None, None, None, Verdict.NOT_MEASURED, f"no interval for {what}")
+        return Claim(CHAPTER, claim, paper, None, None, None, Verdict.NOT_MEASURED,
+                     f"not measured here: no interval for {what}")
     reason = f"bootstrap 95% interval of {what}; claim region {region.describe()}"
     if low == high:
         reason += "; one point: a degenerate bootstrap (every resample gave the same value)"
@@ -53,3 +64,15 @@ def curse_claims(estimates: pd.DataFrame, multipliers: pd.DataFrame, published: 
                                    getattr(m, f"{quantity}_lower"), getattr(m, f"{quantity}_upper"), region,
                                    f"the {quantity} multiplier"))
     return claims
+
+
+def claims(tables: StudyTables, n_bootstrap: int = N_BOOTSTRAP, seed: int = 0) -> list[Claim]:
+    """Chapter 6's interval claims on the study's capacity and monolingual runs."""
+    fig5 = published.FIG5_MULTIPLIERS.set_index("r")
+    capacity = tables.kind("capacity")
+    if capacity.empty:
+        rows = [(claim, f"{published.CURSE[name]:g}") for name, claim, _ in SIGNS]
+        rows += [(claim, f"{fig5.loc[R, quantity]:g}") for quantity, claim, _ in MULTIPLIERS]
+        return [Claim(CHAPTER, claim, paper, None, None, None, Verdict.NOT_MEASURED, NEEDS) for claim, paper in rows]
+    fits = fit_curse(curse_ends(capacity, tables.kind("mono")), n_bootstrap=n_bootstrap, seed=seed)
+    return curse_claims(parameter_intervals(fits, PAPER), fig5_multipliers(fits, RATIOS), published.CURSE, fig5)
