@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         return 130
     profile = args.profile if args.root is None else f"{args.profile} --root {args.root}"
     print(f"results in {study.store.path}; next: `atlas results --profile {profile}`, then the notebooks "
-          f"(`make book` or `python -m atlas_core.book build --profile {study.profile.name}`)")
+          f"(`make book` or `atlas book --profile {study.profile.name}`)")
     return 0
 
 
