@@ -4,7 +4,8 @@ Every spec has a ``kind`` and may set ``seeds`` (default: the profile's), ``trai
 override the profile's) and ``description``. Token counts accept ints or strings like ``"1.5M"``. Kinds:
 
 ``mono``       monolingual runs: ``languages`` x ``scales`` x ``tokens``; ``unique_tokens`` {lang: cap} makes a
-               language low-resource (repetition); a list of caps gives one run per cap (a repetition sweep).
+               language low-resource (repetition); a list of caps gives one run per cap (a repetition sweep);
+               ``language_scales`` {lang: [scales]} trains a language on fewer scales than ``scales``.
 ``unimax``     a Unimax multilingual base (Chung et al. 2023): ``languages`` (default "all" prepared) x ``scales``
                x ``tokens``; ``max_epochs`` (default 4), ``pinned`` weights (e.g. {en: 0.05}), ``unique_tokens``,
                ``eval_langs`` (default: every language of the mixture).
@@ -119,11 +120,26 @@ def mono_request(ctx: PlanContext, spec: dict, use: Use, lang: str, scale: str, 
     return RunRequest(cfg, use, "mono")
 
 
+def _language_scales(spec: dict, langs: list[str], where: str) -> dict[str, list[str]]:
+    """Each language's scales: ``scales``, or its own subset of them from ``language_scales``."""
+    scales, own = _scales(spec, where), spec.get("language_scales") or {}
+    if not isinstance(own, dict):
+        raise AtlasError(f"{where}: language_scales must be a mapping language -> list of scales")
+    for lang, subset in own.items():
+        if lang not in langs:
+            raise AtlasError(f"{where}: language_scales names {lang!r}, which is not in languages {langs}")
+        extra = [s for s in _scales({"scales": subset}, f"{where}: language_scales.{lang}") if s not in scales]
+        if extra:
+            raise AtlasError(f"{where}: language_scales.{lang} has {extra}, not in scales {scales}")
+    return {lang: [s for s in scales if s in _as_list(own.get(lang, scales))] for lang in langs}
+
+
 def expand_mono(name: str, spec: dict, ctx: PlanContext) -> list[RunRequest]:
     where = f"experiment {name!r}"
     langs, caps = ctx.languages(spec["languages"], where), _caps(spec, ctx, where)
+    scales = _language_scales(spec, langs, where)
     return [mono_request(ctx, spec, Use(name, "mono", "mono", target=lang), lang, scale, tokens, seed, cap)
-            for lang in langs for cap in caps.get(lang, [None]) for scale in _scales(spec, where)
+            for lang in langs for cap in caps.get(lang, [None]) for scale in scales[lang]
             for tokens in _tokens(spec, "tokens", where) for seed in ctx.seeds(spec)]
 
 
@@ -274,7 +290,7 @@ def expand_finetune(name: str, spec: dict, ctx: PlanContext) -> list[RunRequest]
 
 
 KINDS: dict[str, Kind] = {
-    "mono": Kind(frozenset({"languages", "scales", "tokens"}), frozenset({"unique_tokens"}), expand_mono),
+    "mono": Kind(frozenset({"languages", "scales", "tokens"}), frozenset({"unique_tokens", "language_scales"}), expand_mono),
     "unimax": Kind(frozenset({"scales", "tokens"}),
                    frozenset({"languages", "max_epochs", "pinned", "unique_tokens", "eval_langs"}), expand_unimax),
     "bilingual": Kind(frozenset({"scales", "mono_tokens"}), frozenset({"languages", "pairs", "targets", "controls"}),
