@@ -135,3 +135,60 @@ def test_the_experiment_kinds_do_not_import_the_profile_loader():
 
     code = "import sys, atlas_core.experiments.kinds; assert 'atlas_core.experiments.profile' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def _plan(name: str):
+    return build_plan(load_profile(name, gpu=False), FakeCatalog(LANGS))
+
+
+def _ladder_width(profile_name: str) -> float:
+    from atlas_core.model import get_scale
+    spec = load_profile(profile_name, gpu=False).experiments["scaling"]
+    params = [get_scale(s).n_params_non_embedding for s in spec["scales"]]
+    return max(params) / min(params)
+
+
+def test_the_ladders_span_30x_in_quick_and_100x_in_full():
+    assert _ladder_width("quick") >= 30  # in non-embedding parameters, not the nominal rung names
+    assert _ladder_width("full") >= 100
+
+
+def test_every_contrast_of_full_has_paired_seeds():
+    """The design of issue 9: transfer pairs with their controls and the capacity mixtures at 5 seeds, the other
+    contrasts (transfer over scale, the SentencePiece column, finetune vs scratch) at 3 or more."""
+    experiments = load_profile("full", gpu=False).experiments
+    seeds = {name: len(spec.get("seeds", [0])) for name, spec in experiments.items()}
+    assert seeds["transfer_controls"] >= 5 and seeds["capacity"] >= 5
+    assert min(seeds[n] for n in ("transfer_scale", "transfer_spm", "unimax")) >= 3
+    assert len(experiments["transfer"]["languages"]) >= 10
+    assert {"null", "self"} <= set(experiments["transfer"]["controls"])
+    assert len(experiments["unimax"]["scales"]) >= 3  # the crossover law needs three sizes
+
+
+def test_quick_transfer_runs_are_full_runs():
+    """Quick's paired transfer runs are configured exactly as full's, so full's shipped runs judge them alike."""
+    quick = {r.run_id for r in _plan("quick").runs if "bilingual" in r.kinds}
+    full = {r.run_id for r in _plan("full").runs}
+    assert quick and quick <= full
+
+
+def test_language_scales_train_a_language_on_part_of_the_ladder(tmp_path):
+    path = write(tmp_path, """
+        name: tiny
+        experiments:
+          scaling: {kind: mono, languages: [es, ru], scales: [10k, 25k], language_scales: {ru: [25k]},
+                    tokens: [100K]}
+        """)
+    runs = build_plan(load_profile(path), FakeCatalog(LANGS)).runs
+    assert sorted((r.config.mixture_key if hasattr(r.config, "mixture_key") else next(iter(r.config.mixture)),
+                   r.config.scale) for r in runs) == [("es", "10k"), ("es", "25k"), ("ru", "25k")]
+    for bad, match in (("{fr: [10k]}", "not in languages"), ("{ru: [1m]}", "not in scales"),
+                       ("[10k]", "must be a mapping")):
+        path = write(tmp_path, f"""
+            name: tiny
+            experiments:
+              scaling: {{kind: mono, languages: [es, ru], scales: [10k, 25k], language_scales: {bad},
+                        tokens: [100K]}}
+            """)
+        with pytest.raises(AtlasError, match=match):
+            build_plan(load_profile(path), FakeCatalog(LANGS))

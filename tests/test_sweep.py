@@ -297,3 +297,29 @@ def test_the_eta_re_estimates_the_pending_runs_after_each_finished_one(tmp_path,
     assert len(calls) == 12 and calls[-1] == 0  # once per finished run, over the runs not yet done
     assert calls == sorted(calls, reverse=True)
     assert "smoke 12/12 runs: 100%" in capsys.readouterr().err.replace("\r", "\n")
+
+
+def test_the_sweep_writes_a_manifest_that_verifies_and_names_each_damage(finished, tmp_path):
+    import shutil
+
+    from atlas_core.experiments.release import read_manifest, verify_release
+
+    s, _ = finished
+    release = tmp_path / "release"
+    shutil.copytree(s.store.path, release, ignore=shutil.ignore_patterns("work"))
+    manifest = read_manifest(release)
+    assert manifest["profile"] == "smoke" and manifest["finished"] == manifest["planned"] == len(s.plan())
+    assert not manifest["missing"] and manifest["bytes"] > 0
+    assert verify_release(release) == []
+    first, second = sorted(manifest["runs"])[:2]
+    (release / "runs" / f"{first}.parquet").write_bytes(b"edited")
+    (release / "runs" / f"{second}.json").unlink()
+    (release / "runs" / "stray.json").write_text("{}")
+    problems = verify_release(release)
+    assert len(problems) == 3
+    assert any(f"{first}.parquet: differs" in p for p in problems)
+    assert any(f"{second}.json: listed in the manifest but missing" in p for p in problems)
+    assert any("stray.json: not in the manifest" in p for p in problems)
+    (release / "MANIFEST.json").write_text("[1, 2]")
+    with pytest.raises(AtlasError, match="not a manifest of format 1"):
+        verify_release(release)

@@ -147,12 +147,14 @@ class Outcome:
 
 
 def execute(runs: list[PlannedRun], cluster: Cluster, make_task, *, progress: bool = True,
-            desc: str = "sweep", reestimate: Callable[[list[TrainConfig]], list[float]] | None = None) -> Outcome:
+            desc: str = "sweep", reestimate: Callable[[list[TrainConfig]], list[float]] | None = None,
+            on_finished: Callable[[str], None] | None = None) -> Outcome:
     """Run ``runs`` (bases before finetunes, as the plan lists them) on ``cluster``; ``make_task(run) -> dict``.
 
     The progress bar counts estimated core-seconds, so its ETA tracks how fast the workers really go; with
     ``reestimate`` (the trainer's ``refreshed_estimates``), the runs still pending are re-estimated after each
-    finished one from the throughput measured so far, and the bar's total follows.
+    finished one from the throughput measured so far, and the bar's total follows; ``on_finished(run_id)`` is
+    called after each run that finished (the study rewrites its manifest there).
     """
     from distributed import as_completed
 
@@ -173,6 +175,8 @@ def execute(runs: list[PlannedRun], cluster: Cluster, make_task, *, progress: bo
             run = by_id[by_key[future.key]]
             if future.status == "finished":
                 outcome.finished[run.run_id] = future.result()["wall_s"]
+                if on_finished is not None:
+                    on_finished(run.run_id)
             elif run.depends_on in futures and futures[run.depends_on].status == "error":  # its base failed
                 outcome.skipped.append(run.run_id)
             else:

@@ -26,6 +26,7 @@ from atlas_core.experiments.executors import execute, make_cluster
 from atlas_core.experiments.kinds import KINDS
 from atlas_core.experiments.plan import Plan, build_plan, estimate, simulate_wall
 from atlas_core.experiments.profile import Profile, load_profile
+from atlas_core.experiments.release import write_manifest
 from atlas_core.experiments.runs import PlannedRun, language_count, mixture_label
 from atlas_core.experiments.store import REPO_ROOT, ResultsStore
 
@@ -154,7 +155,8 @@ class Study:
         try:
             outcome = execute(todo, cluster, lambda run: self._task(run, executor), progress=progress,
                               desc=self.profile.name,
-                              reestimate=getattr(self.trainer, "refreshed_estimates", None))
+                              reestimate=getattr(self.trainer, "refreshed_estimates", None),
+                              on_finished=lambda _: self.write_manifest())
         finally:
             cluster.close()
         print(f"atlas study {self.profile.name!r}: {len(outcome.finished)} finished, {len(outcome.failed)} failed, "
@@ -168,6 +170,10 @@ class Study:
             raise AtlasError(f"{len(outcome.failed)} run(s) failed ({len(outcome.skipped)} finetunes skipped), first "
                              f"{first[0]}: {first[1]}; finished runs are stored, rerun to retry the rest")
         return result
+
+    def write_manifest(self) -> Path:
+        """Rewrite the store's ``MANIFEST.json`` (``release.write_manifest``): the sweep calls it after each run."""
+        return write_manifest(self.store, self.profile, self.runs.by_id)
 
     def _task(self, run: PlannedRun, executor: str) -> dict:
         if self._code_version is None:

@@ -98,3 +98,32 @@ def claims_table(claims: list[Claim]) -> pd.DataFrame:
     """The claims as a table, one row each, in the given order."""
     rows = [{**asdict(c), "verdict": c.verdict.value} for c in claims]
     return pd.DataFrame(rows, columns=["chapter", "claim", "paper", "ours", "low", "high", "verdict", "reason"])
+
+
+def claims_beside(ours: list[Claim], full: list[Claim] | None, full_status: str) -> pd.DataFrame:
+    """This profile's claims with the full study's verdict on the same claim beside each (matched by chapter and
+    claim text). A claim this profile does not measure reads "full study"; claims only the full study measures are
+    appended; without full claims (a release still being run), the full columns carry ``full_status``."""
+    table = claims_table(ours)
+    table.loc[table["verdict"] == Verdict.NOT_MEASURED.value, "verdict"] = "full study"
+    if full is None:
+        return table.assign(full_verdict=full_status, full_ours=None)
+    theirs = {(c.chapter, c.claim): c for c in full}
+    table["full_verdict"] = [theirs[k].verdict.value if k in theirs else "not in the full study"
+                             for k in zip(table["chapter"], table["claim"])]
+    table["full_ours"] = [_interval(theirs.get(k)) for k in zip(table["chapter"], table["claim"])]
+    extra = [c for k, c in theirs.items() if k not in set(zip(table["chapter"], table["claim"]))]
+    if extra:  # claims only the full study can measure
+        more = claims_table(extra).assign(verdict="full study only", ours=None, low=None, high=None, reason="")
+        more["full_verdict"] = [c.verdict.value for c in extra]
+        more["full_ours"] = [_interval(c) for c in extra]
+        table = pd.concat([table, more], ignore_index=True)
+    return table
+
+
+def _interval(claim: Claim | None) -> str:
+    if claim is None or claim.ours is None:
+        return ""
+    if claim.low is None or claim.high is None:
+        return f"{claim.ours:.3g}"
+    return f"{claim.ours:.3g} [{claim.low:.3g}, {claim.high:.3g}]"

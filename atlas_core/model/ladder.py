@@ -43,6 +43,8 @@ _CPU_SCALES = [
     # name, d, L, H, training tokens/s on one thread in atlas_core.train.runtime.environment() (malloc settings,
     # MKL's AVX-512 kernels): benchmarks/bench_train.py, 2026-11-29, the project's 2-core AMD EPYC (Zen 5)
     # machine while quiet (fp32 matmul 240 GFLOP/s per core with those kernels, 105 without)
+    Scale("7k", 24, 1, 2, 420_000),   # added 2026-12-06 to widen the study's ladder; rate extrapolated (the
+                                      # machine calibration's probes set planned rates, not this constant)
     Scale("10k", 32, 1, 2, 369_000),
     Scale("25k", 32, 2, 2, 230_000),
     Scale("50k", 48, 2, 3, 154_000),

@@ -269,8 +269,8 @@ class Run:
             "eval_steps": self.eval_at, "warmup_steps": self.warmup, "model": dataclasses.asdict(self.model_cfg),
             "N": self.model_cfg.n_params_non_embedding, "N_total": self.model_cfg.n_params,
             "flops_per_token": self.model_cfg.flops_per_token, "device": str(self.device),
-            "threads": torch.get_num_threads(), "torch": torch.__version__, "train_seconds": self.train_seconds,
-            "runtime_missing": runtime.missing(),
+            "threads": torch.get_num_threads(), "torch": torch.__version__, "cpu": calibrate.cpu_model(),
+            "train_seconds": self.train_seconds, "runtime_missing": runtime.missing(),
         }
 
     def save_checkpoint(self) -> None:

@@ -1,0 +1,41 @@
+"""The full study's shipped results beside another profile's: every chapter shows both verdicts.
+
+The full study's data release ships in the repository (``results/full``, written by its sweep with a manifest). A
+chapter built on another profile decides its claims on its own runs and, once the release is complete, on the full
+study's runs too (:func:`atlas_core.findings.verdict.claims_beside`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+
+from atlas_core.findings import Claim, StudyTables
+from atlas_core.findings.verdict import claims_beside
+
+FULL = "full"
+
+
+def full_study_tables(profile: str, languages: Mapping, root=None) -> tuple[StudyTables | None, str]:
+    """The shipped full study's tables and a one-line status; None while its release is incomplete, or when
+    ``profile`` is the full study itself (its chapters need no second column)."""
+    from atlas_core.experiments import Study
+
+    if profile == FULL:
+        return None, "this is the full study"
+    study = Study(FULL, root)
+    status = study.status().set_index("kind").loc["all"]
+    if status["done"] < status["planned"]:
+        return None, (f"full study: {status['done']} of {status['planned']} runs shipped so far; its verdicts "
+                      f"appear when the release is complete (`make book PROFILE=full` runs the rest)")
+    return StudyTables.from_study(study, languages), f"full study: all {status['planned']} runs"
+
+
+def with_full_study(claims: list[Claim], chapter_claims: Callable[[StudyTables], list[Claim]], profile: str,
+                    languages: Mapping, root=None) -> tuple[pd.DataFrame, str]:
+    """This profile's ``claims`` beside the full study's (``chapter_claims`` on its tables), and the status line."""
+    tables, status = full_study_tables(profile, languages, root)
+    if profile == FULL:
+        return claims_beside(claims, claims, status).drop(columns=["full_verdict", "full_ours"]), status
+    return claims_beside(claims, chapter_claims(tables) if tables is not None else None, status), status
