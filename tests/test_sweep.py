@@ -323,3 +323,9 @@ def test_the_sweep_writes_a_manifest_that_verifies_and_names_each_damage(finishe
     (release / "MANIFEST.json").write_text("[1, 2]")
     with pytest.raises(AtlasError, match="not a manifest of format 1"):
         verify_release(release)
+
+
+def test_atlas_results_verify_checks_the_manifest(finished, capsys):
+    s, _ = finished
+    assert main(["results", "--profile", "smoke", "--root", str(s.store.path.parent), "--verify"]) == 0
+    assert "every file matches" in capsys.readouterr().out

@@ -42,7 +42,7 @@ def build_manifest(store: ResultsStore, profile: Profile, planned: Iterable[str]
         files = {f"runs/{run_id}{ext}": _file_entry(store.runs_dir / f"{run_id}{ext}") for ext in (".json", ".parquet")}
         total += sum(f["bytes"] for f in files.values())
         meta = store.read_metadata(run_id)
-        training = meta.get("training", {})
+        training = meta.get("training") or {}
         runs[run_id] = {"files": files, "git": meta.get("code_version", {}).get("git"), "cpu": training.get("cpu"),
                         "torch": training.get("torch"), "threads": training.get("threads"), "host": meta.get("host"),
                         "train_seconds": training.get("train_seconds"), "wall_s": meta.get("wall_s")}
