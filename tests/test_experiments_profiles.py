@@ -180,8 +180,8 @@ def test_language_scales_train_a_language_on_part_of_the_ladder(tmp_path):
                     tokens: [100K]}
         """)
     runs = build_plan(load_profile(path), FakeCatalog(LANGS)).runs
-    assert sorted((r.config.mixture_key if hasattr(r.config, "mixture_key") else next(iter(r.config.mixture)),
-                   r.config.scale) for r in runs) == [("es", "10k"), ("es", "25k"), ("ru", "25k")]
+    assert sorted((next(iter(r.config.mixture)), r.config.scale) for r in runs) == [
+        ("es", "10k"), ("es", "25k"), ("ru", "25k")]
     for bad, match in (("{fr: [10k]}", "not in languages"), ("{ru: [1m]}", "not in scales"),
                        ("[10k]", "must be a mapping")):
         path = write(tmp_path, f"""
