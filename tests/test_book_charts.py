@@ -164,3 +164,12 @@ def test_comparison_table_shows_long_text_in_full():
     why = "the reason is long enough that a plain DataFrame would cut it off after fifty characters"
     html = paper_vs_ours([("E", 1.0, 1.1, "partly", why)])._repr_html_()
     assert why in html
+
+
+def test_or_note_shows_the_note_for_an_empty_table():
+    from IPython.display import Markdown
+
+    note = charts.or_note(charts.lines, pd.DataFrame(), "no runs", x="C", y="loss", color="fit")
+    assert isinstance(note, Markdown) and note.data == "no runs"
+    table = pd.DataFrame({"C": [1.0, 10.0], "loss": [2.0, 1.0], "fit": "x"})
+    assert charts.or_note(charts.lines, table, "no runs", x="C", y="loss", color="fit").to_dict()["mark"]["type"] == "line"
