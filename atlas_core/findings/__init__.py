@@ -23,7 +23,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from atlas_core.findings.tables import StudyTables
-from atlas_core.findings.verdict import Claim, Region, Verdict, claims_table, decide
+from atlas_core.findings.verdict import Claim, Region, Verdict, claims_beside, claims_table, decide
 
 CHAPTERS = (
     "atlas_core.findings.chapter2",
@@ -47,5 +47,5 @@ def summary_line(claims: list[Claim]) -> str:
     return f"{len(claims)} claims: " + ", ".join(f"{n} {v.value}" for v, n in counts.items() if n)
 
 
-__all__ = ["CHAPTERS", "Claim", "Region", "StudyTables", "Verdict", "all_claims", "claims_table", "decide",
-           "summary_line"]
+__all__ = ["CHAPTERS", "Claim", "Region", "StudyTables", "Verdict", "all_claims", "claims_beside", "claims_table",
+           "decide", "summary_line"]
