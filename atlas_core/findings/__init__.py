@@ -15,7 +15,9 @@ profile cannot measure comes back ``not measured`` or ``undecided``, its reason 
 it (:mod:`~atlas_core.findings.power`). Each chapter module's docstring states its decision rules; its pure claim
 functions take analysis tables, so that synthetic tables with a known answer test them.
 
-:data:`CHAPTERS` lists the chapter modules in book order; adding a chapter is one line there.
+:data:`CHAPTERS` lists the chapter modules in book order; adding a chapter is one line there. Chapter 9
+(:mod:`~atlas_core.findings.chapter9`, Epoch AI's refit of Chinchilla) is decided in the same vocabulary but is not
+listed: its runs are published data, not a profile's, so it has no study tables and no full-study column.
 """
 
 from __future__ import annotations

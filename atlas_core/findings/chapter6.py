@@ -87,7 +87,7 @@ def curse_claims(estimates: pd.DataFrame, multipliers: pd.DataFrame, published: 
 
 
 def claims(tables: StudyTables, n_bootstrap: int = N_BOOTSTRAP, seed: int = 0) -> list[Claim]:
-    """Chapter 6's interval claims on the study's capacity and monolingual runs."""
+    """Chapter 6's claims on the study's capacity and monolingual runs."""
     fig5 = published.FIG5_MULTIPLIERS.set_index("r")
     capacity = tables.kind("capacity")
     if capacity.empty:
