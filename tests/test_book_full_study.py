@@ -28,8 +28,8 @@ def test_a_release_still_being_run_carries_the_status_line(monkeypatch):
     status = "full study: 3 of 9 runs shipped so far"
     monkeypatch.setattr(full_study, "full_study_tables", lambda profile, languages, root=None: (None, status))
     table, line = full_study.with_full_study(OURS, lambda tables: FULL, "quick", LANGUAGES)
-    assert line == status and set(table["full_verdict"]) == {status}
-    summary = full_study.verdict_summary(table, line)
+    assert line == status and set(table["full_verdict"]) == {full_study.PENDING}
+    summary = full_study.verdict_summary(table)
     assert summary.loc[full_study.PENDING, "full study"] == 2 and summary.loc["undecided", "this profile"] == 1
 
 
@@ -40,7 +40,7 @@ def test_a_complete_release_decides_the_claims_on_its_own_tables(monkeypatch, ca
     table = full_study.paper_vs_ours(OURS, lambda tables: seen.append(tables) or FULL, "quick", LANGUAGES)
     assert seen and list(table["full_verdict"]) == ["reproduced", "contradicted", "reproduced"]
     assert capsys.readouterr().out == "2 claims: 1 undecided, 1 not measured\nfull study: all 9 runs\n"
-    summary = full_study.verdict_summary(table, "full study: all 9 runs")
+    summary = full_study.verdict_summary(table)
     assert (summary.loc["reproduced", "full study"], summary.loc["contradicted", "full study"]) == (2, 1)
     assert summary["this profile"].sum() == summary["full study"].sum() == 3
 
@@ -48,7 +48,7 @@ def test_a_complete_release_decides_the_claims_on_its_own_tables(monkeypatch, ca
 def test_the_full_study_itself_has_one_column():
     table, status = full_study.with_full_study(OURS, lambda tables: FULL, full_study.FULL, LANGUAGES)
     assert status == "this is the full study" and "full_verdict" not in table.columns
-    assert list(full_study.verdict_summary(table, status).columns) == ["this profile"]
+    assert list(full_study.verdict_summary(table).columns) == ["this profile"]
 
 
 def test_an_incomplete_full_store_reports_how_many_runs_are_shipped(tmp_path):
