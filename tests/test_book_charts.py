@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atlas_core.book import charts, paper_vs_ours
+from atlas_core.book import charts
 from atlas_core.laws import loss_on_frontier
 from atlas_core.analysis.matrix import group_means, grouped_order, matrix_pairs, symmetry, top_source_counts
 from atlas_core.errors import AtlasError
@@ -160,7 +160,15 @@ def test_loss_on_frontier_is_the_best_split_of_each_budget():
         loss_on_frontier(LAWS, [1e20], keys=["fit"])
 
 
-def test_comparison_table_shows_long_text_in_full():
+def test_tables_show_long_text_in_full():
     why = "the reason is long enough that a plain DataFrame would cut it off after fifty characters"
-    html = paper_vs_ours([("E", 1.0, 1.1, "partly", why)])._repr_html_()
-    assert why in html
+    assert why in pd.DataFrame({"reason": [why]})._repr_html_()
+
+
+def test_or_note_shows_the_note_for_an_empty_table():
+    from IPython.display import Markdown
+
+    note = charts.or_note(charts.lines, pd.DataFrame(), "no runs", x="C", y="loss", color="fit")
+    assert isinstance(note, Markdown) and note.data == "no runs"
+    table = pd.DataFrame({"C": [1.0, 10.0], "loss": [2.0, 1.0], "fit": "x"})
+    assert charts.or_note(charts.lines, table, "no runs", x="C", y="loss", color="fit").to_dict()["mark"]["type"] == "line"

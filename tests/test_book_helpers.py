@@ -1,4 +1,4 @@
-"""Unit tests of the book machinery that need no kernel: parameter checks, the comparison table, the renderer,
+"""Unit tests of the book machinery that need no kernel: parameter checks, the renderer,
 the myst-nb plugin, the table of contents and the freshness rule of the builder."""
 
 from __future__ import annotations
@@ -12,19 +12,7 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from atlas_core.book import (
-    check_parameters,
-    NOT_REPRODUCED,
-    PARTLY,
-    REPRODUCED,
-    judge_close,
-    judge_interval,
-    judge_order,
-    judge_signed,
-    overall_verdict,
-    paper_vs_ours,
-    verdict_line,
-)
+from atlas_core.book import check_parameters
 from atlas_core.book.execute import hide_parameter_inputs, is_fresh, newest_mtime
 from atlas_core.book.layout import REPO_ROOT, BookLayout, Chapter, toc_files
 from atlas_core.book.parameters import parameter_type
@@ -106,56 +94,7 @@ def test_parameter_types_match_every_notebooks_declarations(path):
         assert parameter_type(name).__name__ == annotation.split("[")[0], f"{path.name}: {name}: {annotation}"
 
 
-# ---- paper vs ours ---------------------------------------------------------------------------------------------
-
-
-def test_paper_vs_ours_formats_numbers_intervals_and_text():
-    table = paper_vs_ours([
-        ("E", 1.8172, 1.816861234, "reproduced", "inside our CI"),
-        ("alpha 95% CI", (0.317, 0.373), (0.3167731, 0.3732829), "reproduced"),
-        ("data", "Chinchilla Fig. 4", "same CSV", "partly"),
-    ])
-    assert list(table.columns) == ["paper", "ours", "verdict", "why"]
-    assert table.loc["E", "ours"] == "1.817"
-    assert table.loc["alpha 95% CI", "ours"] == "[0.3168, 0.3733]"
-    assert table.loc["alpha 95% CI", "why"] == ""
-    assert overall_verdict(table) == "partly"
-
-
-@pytest.mark.parametrize(
-    "rows, message",
-    [
-        ([("E", 1.0, 1.0, "yes")], "has verdict 'yes'"),
-        ([("E", 1.0, 1.0)], "needs \\(quantity, paper, ours, verdict"),
-        ([], "no rows"),
-    ],
-)
-def test_paper_vs_ours_rejects_bad_rows(rows, message):
-    with pytest.raises(AtlasError, match=message):
-        paper_vs_ours(rows)
-
-
-def test_overall_verdict_and_line():
-    good = paper_vs_ours([("a", 1, 1, "reproduced"), ("b", 2, 2, "reproduced")])
-    bad = paper_vs_ours([("a", 1, 3, "not reproduced")])
-    assert overall_verdict(good) == "reproduced"
-    assert overall_verdict(bad) == "not reproduced"
-    line = verdict_line(good, "Same data, same method.").data
-    assert line == "**Verdict: reproduced** (2 reproduced). Same data, same method."
-    mixed = paper_vs_ours([("a", 1, 1, "reproduced"), ("b", 1, 2, "partly"), ("c", 1, 3, "not reproduced"),
-                           ("d", 1, 4, "not reproduced")])
-    assert verdict_line(mixed, "Why.").data == (
-        "**Verdict: partly** (1 reproduced, 1 partly, 2 not reproduced). Why. Partly: b. Not reproduced: c; d.")
-
-
-def test_judges():
-    assert judge_interval(0.35, 0.317, 0.373) == "reproduced"
-    assert judge_interval(0.30, 0.317, 0.373) == "not reproduced"
-    assert judge_close(1.0, 1.009, rel_tol=0.01) == "reproduced"
-    assert judge_close(1.0, 1.02, rel_tol=0.01) == "not reproduced"
-
-
-# ---- renderer and myst-nb plugin -------------------------------------------------------------------------------
+# ---- renderer and plugin ---------------------------------------------------------------------------------------
 
 
 def test_renderer_emits_spec_png_and_text_that_nbformat_accepts():
@@ -308,28 +247,6 @@ def test_vega_bundle_is_kept_when_the_same_vl_convert_wrote_it(tmp_path):
     stamp = f"// vega-embed bundle from vl-convert-python {version('vl-convert-python')}\n"
     (tmp_path / VEGA_BUNDLE).write_text(stamp + "kept\n", encoding="utf-8")
     assert write_vega_bundle(tmp_path).read_text(encoding="utf-8") == stamp + "kept\n"
-
-
-@pytest.mark.parametrize("better, worse, noise, verdict", [
-    (0.9, 0.5, 0.1, REPRODUCED), (0.55, 0.5, 0.1, PARTLY), (0.45, 0.5, 0.1, PARTLY),
-    (0.2, 0.5, 0.1, NOT_REPRODUCED), (float("nan"), 0.5, 0.1, NOT_REPRODUCED)])
-def test_judge_order_keeps_an_ordering_beyond_the_noise(better, worse, noise, verdict):
-    assert judge_order(better, worse, noise) == verdict
-
-
-@pytest.mark.parametrize("paper, low, high, verdict", [
-    (0.11, 0.05, 0.2, REPRODUCED),       # holds the value, excludes zero
-    (0.11, -0.1, 0.2, PARTLY),           # holds the value and zero: sign unresolved
-    (-0.04, -0.9, -0.1, PARTLY),         # the paper's sign, not its value
-    (0.11, -0.5, -0.1, NOT_REPRODUCED),  # the opposite sign
-    (0.11, -0.5, 0.05, NOT_REPRODUCED),  # misses the value and holds zero
-])
-def test_judge_signed_separates_value_and_sign(paper, low, high, verdict):
-    got, why = judge_signed(paper, low, high)
-    assert got == verdict and why
-
-
-# ---- the project's kernel --------------------------------------------------------------------------------------
 
 
 def test_ensure_kernel_installs_the_atlas_kernel_for_this_python_only_when_missing(tmp_path, monkeypatch):

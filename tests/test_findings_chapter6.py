@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import numpy as np
 import pandas as pd
+import pytest
 
 from atlas_core.findings import Verdict
-from atlas_core.findings.chapter6 import curse_claims
+from atlas_core.findings.chapter6 import curse_claims, fig4_claims
 
 PAPER = {"phi": 0.11, "psi": -0.04}
 FIG5 = pd.DataFrame({"N": [1.40], "D_tot": [2.74]}, index=pd.Index([4], name="r"))
@@ -42,3 +46,37 @@ def test_an_interval_that_excludes_the_region_contradicts():
     est = estimates({("es", "phi"): (-0.3, -0.5, -0.1), ("es", "psi"): (0.3, 0.1, 0.5)})
     claims = curse_claims(est, multipliers("es", (0.5, 0.3, 0.8), (6.0, 5.0, 7.0)), PAPER, FIG5)
     assert [c.verdict for c in claims] == [Verdict.CONTRADICTED] * 4
+
+
+def relative_losses(k_effect: float, n_effect: float, d_effect: float, sd: float) -> pd.DataFrame:
+    """Relative losses rel = log K (k_effect + n_effect log(N/1e4) + d_effect log(D/1e5)) + noise at K > 1: an
+    exact plane in log N and log D at each K, 0 at K = 1."""
+    rng, rows = np.random.default_rng(0), []
+    for lang in ("es", "ru"):
+        for seed in range(3):
+            for n in (1e4, 3e4, 1e5):
+                for k in (1, 2, 4, 8):
+                    for d in (1e5, 3e5, 1e6):
+                        rel = np.log(k) * (k_effect + n_effect * np.log(n / 1e4) + d_effect * np.log(d / 1e5))
+                        rows.append(dict(lang=lang, seed=seed, N=n, K=k, D_total=d, is_final=d == 1e6,
+                                         rel_loss=rel + (rng.normal(0, sd) if k > 1 else 0.0)))
+    return pd.DataFrame(rows)
+
+
+def r2_fits(values):
+    return {f"l{i}": SimpleNamespace(free=SimpleNamespace(r2=v)) for i, v in enumerate(values)}
+
+
+@pytest.mark.parametrize("effects, r2, expected", [
+    ((0.1, -0.02, -0.005, 0.001), (0.95, 0.97, 0.96), Verdict.REPRODUCED),
+    ((-0.1, 0.02, -0.03, 0.001), (0.3, 0.35, 0.32), Verdict.CONTRADICTED),
+    ((0.001, -0.0005, 0.0, 0.5), (0.5, 0.99), Verdict.UNDECIDED),
+])
+def test_fig4_claims_on_synthetic_relative_losses(effects, r2, expected):
+    claims = fig4_claims(relative_losses(*effects), r2_fits(r2))
+    assert [c.verdict for c in claims] == [expected] * 4
+
+
+def test_fig4_claims_without_capacity_runs_are_not_measured():
+    claims = fig4_claims(pd.DataFrame(), {})
+    assert {c.verdict for c in claims} == {Verdict.NOT_MEASURED}

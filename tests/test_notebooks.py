@@ -21,6 +21,7 @@ from atlas_core.book.viz import VEGALITE_MIME
 
 NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
 CHAPTERS = BookLayout.of_repo().chapters()
+MAX_CODE_LINES = 80  # a chapter reads like a method section: its logic lives in tested functions of atlas_core
 # `name: type = value  # comment`: papermill --help-notebook then shows each parameter's type, default and help
 PARAMETER_LINE = re.compile(r"^[a-z_][a-z0-9_]*: [\w\[\], |]+ = .+  # \S.*$")
 
@@ -50,6 +51,15 @@ def test_committed_notebook_is_clean_and_follows_the_conventions(path):
         assert PARAMETER_LINE.match(line), f"parameter line {line!r} is not `name: type = value  # comment`"
     check = next(c for c in notebook.cells[index + 1:] if c.cell_type == "code")
     assert "check_parameters(" in check.source, "the code cell after the parameters must call check_parameters"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_code_stays_thin(path):
+    notebook = nbformat.read(path, as_version=4)
+    lines = [line for cell in notebook.cells if cell.cell_type == "code" for line in cell.source.splitlines()
+             if line.strip() and not line.strip().startswith("#")]
+    assert len(lines) <= MAX_CODE_LINES, (f"{len(lines)} lines of code (at most {MAX_CODE_LINES}): move table "
+                                          "assembly, loops and branches into tested functions")
 
 
 def test_every_notebook_is_a_chapter_of_the_book():

@@ -2,7 +2,8 @@
 
 Pure math on pandas DataFrames: nothing here imports torch, the model, the trainer, the data layer or the runner.
 
-- :mod:`~atlas_core.analysis.curves`: monotone fits and log-token interpolation of learning curves;
+- :mod:`~atlas_core.analysis.curves`: monotone fits and log-token interpolation of learning curves, and where a
+  curve leaves its initial plateau (:mod:`~atlas_core.analysis.plateau`: per model size, chapter 2);
 - :mod:`~atlas_core.analysis.transfer`: the bilingual transfer score, its controls and the transfer matrix;
 - :mod:`~atlas_core.analysis.finetune`: the finetuning adaptation score and the B.5-B.6 curve features;
 - :mod:`~atlas_core.analysis.crossover`: pretrain-vs-finetune crossover tokens and compute;
@@ -14,9 +15,10 @@ Pure math on pandas DataFrames: nothing here imports torch, the model, the train
 - :mod:`~atlas_core.analysis.transfer_controls`: scores against the null, self and language-free controls (4-5);
 - :mod:`~atlas_core.analysis.transfer_scale`: transfer over model size and reference horizon (chapter 5);
 - :mod:`~atlas_core.analysis.scaling`: per-language laws, repetition, compute-optimal trajectories and the
-  multilingual compute tax (chapter 2);
+  multilingual compute tax (chapter 2); :mod:`~atlas_core.analysis.mono_grid`: chapter 2's grid as tables;
 - :mod:`~atlas_core.analysis.law_comparison`: the paper's Table 1: held-out R² of every law on every split (chapter 3);
-- :mod:`~atlas_core.analysis.curse`: curse-of-multilinguality observations, relative loss over K (chapter 6).
+- :mod:`~atlas_core.analysis.curse`: curse-of-multilinguality observations, relative loss over K (chapter 6);
+  :mod:`~atlas_core.analysis.curse_tables`: chapter 6's tables and figure data.
 
 The chapter modules are imported as modules (``from atlas_core.analysis import scaling``); the names below are
 the building blocks they share.

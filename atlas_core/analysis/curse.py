@@ -6,8 +6,9 @@ language gets D_t = D_tot / K tokens. From their evaluation rows this module der
 - the law table of ``L(K, N, D_t) = E + A K^phi / N^alpha + B K^psi / D_t^beta`` (:func:`curse_observations`);
 - the paper's Fig. 4 quantity, the relative loss of a K-language model against the monolingual (K = 1) model of
   the same size at the same total tokens, i.e. the same compute C = 6 N D_tot (:func:`relative_loss`);
-- how strongly model size and data mitigate it, as least-squares slopes of the relative loss in log N and
-  log D_tot at each K (:func:`mitigation_slopes`; the paper: |d/dlog N| > |d/dlog D|);
+- how it grows with K at the end of training (:func:`growth_with_k`), and how strongly model size and data
+  mitigate it, as least-squares slopes of the relative loss in log N and log D_tot at each K
+  (:func:`mitigation_slopes`; the paper: |d/dlog N| > |d/dlog D|);
 - the compute-optimal multipliers for K -> r K that a fit implies, with intervals from its bootstrap
   (:func:`multiplier_intervals`);
 - whether the runs need a capacity term at all: the law with phi free against phi = 0, a nested pair whose free
@@ -27,7 +28,7 @@ import pandas as pd
 
 from atlas_core.analysis.curves import loss_at
 from atlas_core.analysis.observations import evaluations, observations
-from atlas_core.errors import AtlasError
+from atlas_core.errors import AtlasError, require_columns
 from atlas_core.fit import BootstrapSamples, FitResult, bootstrap_fit, fit_beyond, fit_law
 from atlas_core.fit.polish import NOT_CONVERGED
 from atlas_core.laws import CurseLaw, iso_loss_multipliers
@@ -92,24 +93,42 @@ def relative_loss(obs: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
-def mitigation_slopes(rel: pd.DataFrame) -> pd.DataFrame:
-    """At each K > 1, the least-squares fit rel_loss = a + b log N + c log D_total over every evaluation.
+def mitigation_slopes(rel: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """At each K > 1 (and each ``by`` group, e.g. ``("lang",)``), the least-squares fit
+    rel_loss = a + b log N + c log D_total over every evaluation.
 
-    Returns columns K, ``dlogN`` (= b: the change of the relative loss per e-fold of model size), ``dlogD``
+    Returns columns ``by``, K, ``dlogN`` (= b: the change of the relative loss per e-fold of model size), ``dlogD``
     (= c: per e-fold of total tokens), ``n_points`` and ``n_sizes``; b is NaN with fewer than two sizes.
     Negative slopes mitigate the curse; the paper finds |b| > |c| (model size is the stronger lever).
     """
+    keys = [*by, "K"]
     out = []
-    for k, group in rel[rel["K"] > 1].groupby("K", sort=True):
+    for key, group in rel[rel["K"] > 1].groupby(keys, sort=True):
         log_n, log_d = np.log(group["N"].to_numpy(float)), np.log(group["D_total"].to_numpy(float))
         sizes = np.unique(log_n).size
         design = np.column_stack([np.ones_like(log_n), log_n, log_d] if sizes > 1 else [np.ones_like(log_n), log_d])
         coef, *_ = np.linalg.lstsq(design, group["rel_loss"].to_numpy(float), rcond=None)
         b, c = (coef[1], coef[2]) if sizes > 1 else (np.nan, coef[1])
-        out.append(dict(K=int(k), dlogN=float(b), dlogD=float(c), n_points=len(group), n_sizes=sizes))
+        out.append({**dict(zip(keys, key)), "K": int(key[-1]), "dlogN": float(b), "dlogD": float(c),
+                    "n_points": len(group), "n_sizes": sizes})
     if not out:
         raise AtlasError("mitigation slopes: no mixture with K > 1")
     return pd.DataFrame(out)
+
+
+def growth_with_k(rel: pd.DataFrame) -> pd.DataFrame:
+    """How the relative loss at the end of training grows with the number of languages: per target language, size
+    and seed, the least-squares slope of the final ``rel_loss`` in log K over its K values (K = 1 included, at 0).
+    Columns lang, N, seed, ``slope`` (positive: every added language costs) and ``n_K``; a group with one K is
+    left out."""
+    require_columns(rel, ("lang", "N", "seed", "K", "is_final", "rel_loss"), "growth_with_k")
+    out = []
+    for (lang, n, seed), group in rel[rel["is_final"].astype(bool)].groupby(["lang", "N", "seed"], sort=True):
+        ends = group.groupby("K")["rel_loss"].mean()
+        if len(ends) > 1:
+            slope = np.polyfit(np.log(ends.index.to_numpy(float)), ends.to_numpy(float), 1)[0]
+            out.append(dict(lang=lang, N=n, seed=seed, slope=float(slope), n_K=len(ends)))
+    return pd.DataFrame(out, columns=["lang", "N", "seed", "slope", "n_K"])
 
 
 def multiplier_intervals(params: dict, samples: pd.DataFrame, r: Sequence[float], *,

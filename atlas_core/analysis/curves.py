@@ -12,6 +12,9 @@ import pandas as pd
 from atlas_core.errors import AtlasError
 
 
+SECOND_DESCENT = 0.1  # a descent after the plateau counts if it drops >= this share as fast as the first one
+
+
 class NotReachedError(AtlasError):
     """A curve never reaches the requested loss within its evaluated range."""
 
@@ -101,3 +104,48 @@ def tokens_to_reach(tokens: np.ndarray, loss: np.ndarray, target: float, *, meth
     frac = (fit[i - 1] - target) / (fit[i - 1] - fit[i])
     log_t = np.log(tokens[i - 1]) + frac * (np.log(tokens[i]) - np.log(tokens[i - 1]))
     return float(np.exp(log_t))
+
+
+def plateau_end(tokens: np.ndarray, loss: np.ndarray, *, margin: float = 0.1) -> float:
+    """The tokens at which a learning curve leaves its initial plateau; NaN when it has not left it by its end.
+
+    A byte-level model first learns byte frequencies (a fast first descent), then sits on a plateau until it
+    learns to use context, and then descends again. Operationally, on the monotone (isotonic) curve with
+    evaluations in increasing tokens:
+
+    1. the *first descent* is the interval between consecutive evaluations with the largest loss drop per e-fold
+       of tokens, and it lasts while the drop per e-fold keeps shrinking; the *second descent* is the steepest
+       interval after that, and counts only if it drops at least :data:`SECOND_DESCENT` (a tenth) as fast as the
+       first (else the run ends on the plateau);
+    2. the *plateau* is the interval between the two with the smallest drop per e-fold; its level ``L_p`` is the
+       loss at its start (searching only before the second descent keeps a flat tail after it out);
+    3. the plateau *ends* where the loss first falls below ``L_p - margin * (L_p - L_final)`` (interpolated in log
+       tokens, as :func:`tokens_to_reach`), ``L_final`` the curve's last loss.
+
+    The threshold is a share of the drop still to come rather than an absolute loss, because plateau levels and
+    final losses differ by language and model size; 10% of a drop of about half a nat is well above the seed noise
+    of a final loss (about 0.01), yet marks the beginning of the second descent, not its middle. NaN when the run
+    has no plateau between two descents (it ends in its first descent or on the plateau).
+    Evaluations of a learning-rate decay should be left out by the caller: its drop is the schedule's.
+    """
+    tokens, loss = np.asarray(tokens, dtype=float), np.asarray(loss, dtype=float)
+    if tokens.size != loss.size or tokens.size < 3:
+        raise AtlasError(f"plateau_end needs three or more evaluations with a loss each, got {tokens.size}")
+    if not 0 < margin < 1:
+        raise AtlasError(f"plateau_end: margin must be in (0, 1), got {margin!r}")
+    if not (np.all(np.isfinite(loss)) and np.all(tokens > 0) and np.all(np.diff(tokens) > 0)):
+        raise AtlasError("plateau_end needs finite losses at positive, strictly increasing tokens")
+    fit = isotonic_decreasing(loss)
+    drop = -np.diff(fit) / np.diff(np.log(tokens))  # loss drop per e-fold of tokens, per interval
+    first = int(np.argmax(drop))
+    bottom = first + 1
+    while bottom + 1 < drop.size and drop[bottom + 1] < drop[bottom]:
+        bottom += 1
+    if bottom + 1 >= drop.size:
+        return float("nan")
+    second = bottom + 1 + int(np.argmax(drop[bottom + 1:]))
+    if drop[second] < SECOND_DESCENT * drop[first]:
+        return float("nan")
+    start = first + 1 + int(np.argmin(drop[first + 1:second]))
+    target = fit[start] - margin * (fit[start] - fit[-1])
+    return tokens_to_reach(tokens[start:], fit[start:], target, method="none")

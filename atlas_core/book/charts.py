@@ -7,7 +7,7 @@ the same charts as PNG pictures (no interaction).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import altair as alt
 import numpy as np
@@ -108,6 +108,15 @@ def lines(table: pd.DataFrame, *, x: str, y: str, color: str, log_x: bool = True
         return chart
     _require(points, [x, y, color], "lines (points)")
     return chart + alt.Chart(points).mark_point(size=70, filled=True).encode(**encoding)
+
+
+def or_note(chart: Callable[..., alt.TopLevelMixin], table: pd.DataFrame, note: str, **kwargs):
+    """``chart(table, **kwargs)``, or ``note`` as Markdown when the table is empty (a profile without those runs)."""
+    if table.empty:
+        from IPython.display import Markdown
+
+        return Markdown(note)
+    return chart(table, **kwargs)
 
 
 def transfer_heatmap(pairs: pd.DataFrame, *, order: Sequence[str], target: str, value: str = "score") -> alt.VConcatChart:

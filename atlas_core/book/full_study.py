@@ -3,6 +3,11 @@
 The full study's data release ships in the repository (``results/full``, written by its sweep with a manifest). A
 chapter built on another profile decides its claims on its own runs and, once the release is complete, on the full
 study's runs too (:func:`atlas_core.findings.verdict.claims_beside`).
+
+    with_full_study(claims, chapter_claims, profile, languages)   the two verdicts side by side, and the status line
+    paper_vs_ours(claims, chapter_claims, profile, languages)     that table, after printing the verdict counts and
+                                                                  the status line (a chapter's closing cell)
+    verdict_summary(beside)                                       claims per verdict, this profile's and the full's
 """
 
 from __future__ import annotations
@@ -11,10 +16,11 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
-from atlas_core.findings import Claim, StudyTables
+from atlas_core.findings import Claim, StudyTables, summary_line
 from atlas_core.findings.verdict import claims_beside
 
 FULL = "full"
+PENDING = "pending: release incomplete"
 
 
 def full_study_tables(profile: str, languages: Mapping, root=None) -> tuple[StudyTables | None, str]:
@@ -34,8 +40,28 @@ def full_study_tables(profile: str, languages: Mapping, root=None) -> tuple[Stud
 
 def with_full_study(claims: list[Claim], chapter_claims: Callable[[StudyTables], list[Claim]], profile: str,
                     languages: Mapping, root=None) -> tuple[pd.DataFrame, str]:
-    """This profile's ``claims`` beside the full study's (``chapter_claims`` on its tables), and the status line."""
+    """This profile's ``claims`` beside the full study's (``chapter_claims`` on its tables), and the status line;
+    while the release is incomplete, the full study's column reads :data:`PENDING` (the status line says why)."""
     tables, status = full_study_tables(profile, languages, root)
     if profile == FULL:
         return claims_beside(claims, claims, status).drop(columns=["full_verdict", "full_ours"]), status
-    return claims_beside(claims, chapter_claims(tables) if tables is not None else None, status), status
+    return claims_beside(claims, chapter_claims(tables) if tables is not None else None, PENDING), status
+
+
+def paper_vs_ours(claims: list[Claim], chapter_claims: Callable[[StudyTables], list[Claim]], profile: str,
+                  languages: Mapping, root=None) -> pd.DataFrame:
+    """A chapter's closing table: prints this profile's verdict counts (:func:`~atlas_core.findings.summary_line`)
+    and the full study's status line, and returns :func:`with_full_study`'s table."""
+    table, status = with_full_study(claims, chapter_claims, profile, languages, root)
+    print(summary_line(claims) + "\n" + status)
+    return table
+
+
+def verdict_summary(beside: pd.DataFrame) -> pd.DataFrame:
+    """How many claims carry each verdict: column ``this profile`` and, where :func:`with_full_study` gave one,
+    ``full study``."""
+    columns = {"this profile": beside["verdict"]}
+    if "full_verdict" in beside.columns:
+        columns["full study"] = beside["full_verdict"]
+    counts = pd.DataFrame({name: values.value_counts() for name, values in columns.items()})
+    return counts.fillna(0).astype(int).rename_axis("verdict")

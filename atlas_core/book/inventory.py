@@ -7,7 +7,7 @@ throughput.
     parallel_lines(langs, line)       one line of the parallel test set in several languages
     ladder_table(scales)              N, N with embeddings, FLOPs per token, benchmarked tokens per second
     measured_throughput(rows)         training tokens per second of finished runs, per scale
-    setup_comparison(plan, ...)       the paper's setup beside ours, ingredient by ingredient
+    setup_comparison(plan, ...)       the paper's setup beside ours, ingredient by ingredient (a description)
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from atlas_core.book.compare import NOT_REPRODUCED, PARTLY, REPRODUCED, ComparisonTable, paper_vs_ours
 from atlas_core.data import LANGUAGES, load_split, resolve_corpus
 from atlas_core.errors import AtlasError
 from atlas_core.experiments.plan import Plan
@@ -149,34 +148,40 @@ def measured_throughput(rows: pd.DataFrame) -> pd.DataFrame:
     return summary.loc[order].rename_axis("scale")
 
 
+SAME, SCALED, SUBSTITUTED, OUT_OF_REACH = "same", "scaled down", "substituted", "out of reach"
+HOW = (SAME, SCALED, SUBSTITUTED, OUT_OF_REACH)
+
+
 def setup_comparison(plan: Plan, inventory: pd.DataFrame, ladder: pd.DataFrame,
-                     languages: pd.DataFrame) -> ComparisonTable:
-    """The paper's setup beside a profile's, ingredient by ingredient: reproduced where ours is the same
-    ingredient, partly where it is scaled down or substituted, not reproduced where the paper's scale is out of
-    reach. ``inventory``: :func:`table_b1`; ``ladder``: :func:`ladder_table`; ``languages``: :func:`language_table`
-    of :func:`plan_languages`."""
+                     languages: pd.DataFrame) -> pd.DataFrame:
+    """The paper's setup beside a profile's, ingredient by ingredient: a description, not a verdict (a setup is
+    not a claim). ``how`` is one of :data:`HOW` (the same ingredient, scaled down, substituted, or out of reach
+    here) and ``note`` says what differs. ``inventory``: :func:`table_b1`; ``ladder``: :func:`ladder_table`;
+    ``languages``: :func:`language_table` of :func:`plan_languages`."""
     paper_runs, runs = int(PAPER_TABLE_B1["runs"].sum()), len(plan.runs)
     tags_paper, tags_ours = list(dict.fromkeys(PAPER_TABLE_B1["tag"])), set(inventory["tag"])
     evaluated = {lang for r in plan.runs for lang in (r.config.eval_langs or r.config.mixture)
                  if lang in languages.index}
     schedule = plan.profile.train.get("schedule", "wsd").upper()
-    return paper_vs_ours([
-        ("experiments (runs)", paper_runs, runs, PARTLY,
-         f"the same kinds of experiment, about {paper_runs / runs:.0f}x fewer runs"),
+    rows = [
+        ("experiments (runs)", paper_runs, runs, SCALED, f"the same kinds of experiment, about {paper_runs / runs:.0f}x "
+         "fewer runs"),
         ("kinds of experiment (Table B.1 tags)", ", ".join(tags_paper),
-         ", ".join(t for t in tags_paper if t in tags_ours), REPRODUCED if tags_ours == set(tags_paper) else PARTLY,
+         ", ".join(t for t in tags_paper if t in tags_ours), SAME if tags_ours == set(tags_paper) else SCALED,
          "Multi <Lang> is the same as Mono <Lang> with one byte vocabulary"),
         ("model sizes", "9M-8.5B (about 1000x)", f"{ladder['N'].min():,}-{ladder['N'].max():,} non-embedding "
-         f"({ladder['N'].max() / ladder['N'].min():.0f}x)", NOT_REPRODUCED,
+         f"({ladder['N'].max() / ladder['N'].min():.0f}x)", OUT_OF_REACH,
          "CPU budget; so narrow a span of N limits every N exponent"),
-        ("languages trained / evaluated", "420 (Unimax) / 48-50", f"{len(languages)} / {len(evaluated)}", PARTLY,
+        ("languages trained / evaluated", "420 (Unimax) / 48-50", f"{len(languages)} / {len(evaluated)}", SCALED,
          "the Bible languages this profile trains on; a handful of them are evaluated"),
         ("parallel test set", "Flores-101", f"6 held-out books, {languages['test_lines'].iloc[0]} verses in every "
-         "language", REPRODUCED, "verse-aligned like Flores, but one domain (scripture) for train and test"),
-        ("loss", "vocabulary-insensitive (Tao et al.)", "nats per UTF-8 byte", REPRODUCED,
+         "language", SUBSTITUTED, "verse-aligned like Flores, but one domain (scripture) for train and test"),
+        ("loss", "vocabulary-insensitive (Tao et al.)", "nats per UTF-8 byte", SUBSTITUTED,
          "byte level is vocabulary-free; bytes per verse still differ by script (table above)"),
         ("schedule", "AdamW, WSD, 10% decay", f"AdamW, {schedule}, 10% decay",
-         REPRODUCED if schedule == "WSD" else PARTLY, "transfer runs use a constant rate (anytime curves)"),
+         SAME if schedule == "WSD" else SUBSTITUTED, "transfer runs use a constant rate (anytime curves)"),
         ("compute per token", "6N", f"{ladder['flops_vs_6N'].min():.1f}-{ladder['flops_vs_6N'].max():.1f} x 6N",
-         PARTLY, "tiny bodies: the unembedding and attention dominate; the laws keep C = 6ND"),
-    ])
+         SUBSTITUTED, "tiny bodies: the unembedding and attention dominate; the laws keep C = 6ND"),
+    ]
+    table = pd.DataFrame(rows, columns=["ingredient", "paper", "ours", "how", "note"]).set_index("ingredient")
+    return table.astype({"paper": str, "ours": str})

@@ -9,6 +9,8 @@ MIME types:
   (papermill-executed) notebooks;
 * ``text/plain``: a one-line note for consoles.
 
+It also shows every table cell in full: pandas cuts text at 50 characters, and a claim's reason is longer.
+
 altair's own ``mimetype`` renderer cannot be used: its key ``...v6.json`` (no ``+``) fails nbformat validation, and
 its default renderer loads vega from a CDN.
 """
@@ -16,6 +18,7 @@ its default renderer loads vega from a CDN.
 from __future__ import annotations
 
 import altair as alt
+import pandas as pd
 from altair.vegalite.v6.display import png_renderer
 
 RENDERER_NAME = "atlas"
@@ -35,6 +38,7 @@ def enable() -> None:
     if RENDERER_NAME not in alt.renderers.names():
         alt.renderers.register(RENDERER_NAME, atlas_renderer)
     alt.renderers.enable(RENDERER_NAME)
+    pd.set_option("display.max_colwidth", None)
 
 
 enable()

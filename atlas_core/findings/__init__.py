@@ -15,7 +15,9 @@ profile cannot measure comes back ``not measured`` or ``undecided``, its reason 
 it (:mod:`~atlas_core.findings.power`). Each chapter module's docstring states its decision rules; its pure claim
 functions take analysis tables, so that synthetic tables with a known answer test them.
 
-:data:`CHAPTERS` lists the chapter modules in book order; adding a chapter is one line there.
+:data:`CHAPTERS` lists the chapter modules in book order; adding a chapter is one line there. Chapter 9
+(:mod:`~atlas_core.findings.chapter9`, Epoch AI's refit of Chinchilla) is decided in the same vocabulary but is not
+listed: its runs are published data, not a profile's, so it has no study tables and no full-study column.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from atlas_core.findings.tables import StudyTables
-from atlas_core.findings.verdict import Claim, Region, Verdict, claims_table, decide
+from atlas_core.findings.verdict import Claim, Region, Verdict, claims_beside, claims_table, decide
 
 CHAPTERS = (
     "atlas_core.findings.chapter2",
@@ -47,5 +49,5 @@ def summary_line(claims: list[Claim]) -> str:
     return f"{len(claims)} claims: " + ", ".join(f"{n} {v.value}" for v, n in counts.items() if n)
 
 
-__all__ = ["CHAPTERS", "Claim", "Region", "StudyTables", "Verdict", "all_claims", "claims_table", "decide",
-           "summary_line"]
+__all__ = ["CHAPTERS", "Claim", "Region", "StudyTables", "Verdict", "all_claims", "claims_beside", "claims_table",
+           "decide", "summary_line"]

@@ -15,7 +15,9 @@ Decision rules, fixed before the results:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from atlas_core.analysis import observations
@@ -62,6 +64,22 @@ def lambda_estimate(table: pd.DataFrame, fit: FitResult, n_bootstrap: int = N_BO
     return bootstrap_interval(fit.params["lambda"], samples["lambda"], n=table["run_id"].nunique())
 
 
+def lambda_estimates(ends: Mapping[str, pd.DataFrame], atlas_fits: Mapping[str, FitResult],
+                     n_bootstrap: int = N_BOOTSTRAP) -> dict[str, Estimate]:
+    """:func:`lambda_estimate` of every language of ``ends`` trained on two unique-token pools whose monolingual
+    ATLAS fit (``atlas_fits``) succeeded."""
+    return {lang: lambda_estimate(table, atlas_fits[lang], n_bootstrap) for lang, table in ends.items()
+            if table["U"].nunique() == 2 and atlas_fits[lang].ok}
+
+
+def saturation_sentences(estimates: Mapping[str, Estimate], n_bootstrap: int) -> str:
+    """One line per language: lambda, its bootstrap interval and the epochs after which a repeated token is worth
+    half a unique one or less (1 + ln 2 / lambda at the interval's upper end)."""
+    return "\n".join(f"{lang}: lambda {e.value:.3f}, 95% bootstrap interval [{e.low:.3g}, {e.high:.3g}] over "
+                     f"{n_bootstrap} resamples of its {e.n} runs: a repeated token is worth half a unique one after "
+                     f"{1 + np.log(2) / e.high:.1f} epochs or more." for lang, e in estimates.items())
+
+
 def claims(tables: StudyTables) -> list[Claim]:
     """Chapter 2's claims on the study's monolingual scaling grid and Unimax runs."""
     grid = tables.experiment("mono", "scaling")
@@ -73,11 +91,11 @@ def claims(tables: StudyTables) -> list[Claim]:
     csl = parameter_table(fit_per_language({"CSL": (Chinchilla(), {})}, ends, starts=STARTS))
     seconds = run_seconds(grid)
     out = [parallel_claim(csl["a_N"].dropna(), float(seconds.sum() / len(languages)))]
-    for lang, table in ends.items():
-        if table["U"].nunique() == 2:
-            fit = fit_per_language({"ATLAS": (Atlas(), {})}, {lang: table}, starts=STARTS)[("ATLAS", lang)]
-            estimate = lambda_estimate(table, fit) if fit.ok else None
-            out.append(saturation_claim(lang, estimate, float(seconds[table["run_id"].unique()].mean())))
+    repeated = {lang: table for lang, table in ends.items() if table["U"].nunique() == 2}
+    fits = fit_per_language({"ATLAS": (Atlas(), {})}, repeated, starts=STARTS)
+    estimates = lambda_estimates(repeated, {lang: fits[("ATLAS", lang)] for lang in repeated})
+    out += [saturation_claim(lang, estimates.get(lang), float(seconds[table["run_id"].unique()].mean()))
+            for lang, table in repeated.items()]
     tax = unimax_tax(grid, tables.kind("unimax"), languages)
     unimax_seconds = run_seconds(tables.kind("unimax"))
     pairs = max(tax.groupby(["lang", "N"]).ngroups, 1) if len(tax) else 1

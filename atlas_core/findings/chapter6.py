@@ -1,6 +1,6 @@
-"""Chapter 6's claims that rest on a bootstrap interval: the signs of phi and psi per target language, and the
-Fig. 5 multipliers at 4x languages, each decided by ``decide`` (so a one-point interval from a degenerate
-bootstrap is undecided, never evidence).
+"""Chapter 6's claims: the signs of phi and psi per target language and the Fig. 5 multipliers at 4x languages,
+decided on their bootstrap intervals (a one-point interval from a degenerate bootstrap is undecided, never
+evidence); Fig. 4's statements and the fit's quality, decided on t intervals over replicates.
 
 Regions: phi > 0 (a capacity curse), psi < 0 (positive transfer); at r = 4 the model must grow (N multiplier
 > 1) and the total data must grow by less than r (1 < D_tot multiplier < 4: less data per language, the paper's
@@ -9,15 +9,30 @@ miniature's exponents need not carry over, their direction should.
 
 :func:`claims` fits the law per target language at the run ends with ``atlas_core.analysis.curse`` (the functions
 chapter 6's notebook calls), with :data:`N_BOOTSTRAP` resamples of the runs.
+
+Fig. 4 (:func:`fig4_claims`, on the relative loss of evaluations past :data:`MIN_FRACTION` of each run):
+
+- the relative loss grows with K: the slope of the final relative loss in log K, > 0, a t interval over (target,
+  size, seed) groups (``growth_with_k``);
+- a larger model suffers less: the slope of the relative loss in log N at fixed K and total tokens, < 0, a t
+  interval over (target, K) groups (``mitigation_slopes`` per target);
+- model size is the stronger lever: -d/dlog N - |d/dlog D| > 0 (a negative slope in log N, larger in magnitude
+  than the slope in log D), over the same groups;
+- the law fits each target well: the free fit's in-sample R^2, > 0.8 (the paper's lowest), a t interval over
+  target languages.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from atlas_core import published
-from atlas_core.analysis.curse import curse_ends, fig5_multipliers, fit_curse, parameter_intervals
+from atlas_core.analysis.curse import (CurseFit, curse_ends, curse_observations, fig5_multipliers, fit_curse,
+                                       growth_with_k, mitigation_slopes, parameter_intervals, relative_loss)
 from atlas_core.errors import require_columns
+from atlas_core.findings.evidence import judge, mean_interval
 from atlas_core.findings.tables import StudyTables
 from atlas_core.findings.verdict import Claim, Region, Verdict, decide
 
@@ -31,7 +46,12 @@ MULTIPLIERS = (("N", "model grows at 4x languages (N multiplier > 1)", Region.ab
 RATIOS = (2, 4, 8, 16)  # the language multipliers r of the paper's Fig. 5
 N_BOOTSTRAP = 200  # resamples of a language's runs: 5 beyond each 2.5% tail of an interval
 PAPER = {"phi": published.CURSE["phi"], "psi": published.CURSE["psi"], **published.CURSE_IMPLIED}
-NEEDS = "not measured here: needs the capacity runs (uniform mixtures of K languages with their K = 1 runs)"
+NEEDS = "the capacity runs (uniform mixtures of K languages with their K = 1 runs)"
+MIN_FRACTION = 0.1  # Fig. 4: evaluations before 10% of a run are its initial plateau, left out
+R2_MIN = 0.8  # the paper's lowest per-language R^2
+FIG4 = ("relative loss grows with K (Fig. 4)", "a larger model suffers less (Fig. 4)",
+        "model size mitigates more than data: |d/dlog N| > |d/dlog D| (Fig. 4)",
+        f"the law fits each target language (mean R^2 > {R2_MIN:g})")
 
 
 def _decided(claim: str, paper: str, estimate: float, low: float, high: float, region: Region, what: str) -> Claim:
@@ -67,12 +87,39 @@ def curse_claims(estimates: pd.DataFrame, multipliers: pd.DataFrame, published: 
 
 
 def claims(tables: StudyTables, n_bootstrap: int = N_BOOTSTRAP, seed: int = 0) -> list[Claim]:
-    """Chapter 6's interval claims on the study's capacity and monolingual runs."""
+    """Chapter 6's claims on the study's capacity and monolingual runs."""
     fig5 = published.FIG5_MULTIPLIERS.set_index("r")
     capacity = tables.kind("capacity")
     if capacity.empty:
         rows = [(claim, f"{published.CURSE[name]:g}") for name, claim, _ in SIGNS]
         rows += [(claim, f"{fig5.loc[R, quantity]:g}") for quantity, claim, _ in MULTIPLIERS]
-        return [Claim(CHAPTER, claim, paper, None, None, None, Verdict.NOT_MEASURED, NEEDS) for claim, paper in rows]
+        return ([Claim(CHAPTER, claim, paper, None, None, None, Verdict.NOT_MEASURED, f"not measured here: {NEEDS}")
+                 for claim, paper in rows] + fig4_claims(pd.DataFrame(), {}))
     fits = fit_curse(curse_ends(capacity, tables.kind("mono")), n_bootstrap=n_bootstrap, seed=seed)
-    return curse_claims(parameter_intervals(fits, PAPER), fig5_multipliers(fits, RATIOS), published.CURSE, fig5)
+    rel = relative_loss(curse_observations(capacity, min_fraction=MIN_FRACTION))
+    return decided(parameter_intervals(fits, PAPER), fig5_multipliers(fits, RATIOS), rel, fits)
+
+
+def decided(estimates: pd.DataFrame, multipliers: pd.DataFrame, rel: pd.DataFrame,
+            fits: Mapping[str, CurseFit]) -> list[Claim]:
+    """Every claim of the chapter from its analysis tables: :func:`curse_claims` against the paper's phi, psi and
+    Fig. 5, then :func:`fig4_claims`."""
+    return (curse_claims(estimates, multipliers, published.CURSE, published.FIG5_MULTIPLIERS.set_index("r"))
+            + fig4_claims(rel, fits))
+
+
+def fig4_claims(rel: pd.DataFrame, fits: Mapping[str, CurseFit]) -> list[Claim]:
+    """Fig. 4's statements on a ``relative_loss`` table, and the fit's quality on the per-language ``fits``
+    (the decision rules are in the module docstring); an empty table gives "not measured"."""
+    growth = growth_with_k(rel)["slope"] if len(rel) else pd.Series(dtype=float)
+    slopes = mitigation_slopes(rel, by=("lang",)) if len(rel) and (rel["K"] > 1).any() else None
+    size = slopes["dlogN"] if slopes is not None else pd.Series(dtype=float)
+    lever = -slopes["dlogN"] - slopes["dlogD"].abs() if slopes is not None else pd.Series(dtype=float)
+    r2 = pd.Series([fit.free.r2 for fit in fits.values()], dtype=float)
+    estimates = ((growth, "(target, size, seed) groups", Region.above(0.0), "yes, at every size"),
+                 (size, "(target, K) groups", Region.below(0.0), "yes"),
+                 (lever, "(target, K) groups", Region.above(0.0), "yes"),
+                 (r2, "target languages", Region.above(R2_MIN), f"> {R2_MIN:g} (8 languages)"))
+    return [judge(CHAPTER, claim, paper, mean_interval(values, over) if len(values) else None, region,
+                  needs=f"{NEEDS}, at two or more sizes" if over.startswith("(target, K)") else NEEDS)
+            for claim, (values, over, region, paper) in zip(FIG4, estimates)]
