@@ -10,7 +10,8 @@ from atlas_core.analysis import bts_table, matrix_pairs, summarize_transfer, sym
 from atlas_core.analysis.transfer_agreement import (PAPER_BLOCK, agreement, matched_pairs, ranked_sources, same_block,
                                                     score_matrices, source_orders)
 from atlas_core.analysis.transfer_controls import (CONTROL_NAMES, above_control, by_tokenizer, control_summary,
-                                                   heatmap_order, heatmap_pairs, tokenizer_panels)
+                                                   heatmap_order, heatmap_pairs, subword_panels,
+                                                   tokenizer_panels)
 from atlas_core.analysis.transfer_factors import (RELATIONS, confounded_factors, factor_regression, factor_tests,
                                                   label_permutation_test, relation_means)
 from atlas_core.analysis.transfer_scale import bts_over_horizon, linear_trends, rank_stability, settling_horizon
@@ -207,6 +208,15 @@ def test_tokenizer_panels_stack_one_heatmap_per_tokenizer_under_renamed_targets(
     panels = tokenizer_panels({"bytes": summary, "spm": summary}, FOUR)
     assert set(panels["target"]) == {"a (bytes)", "a (spm)"}
     assert len(panels) == 2 * len(heatmap_pairs(summary, FOUR, "bts_norm_mean"))
+
+
+def test_subword_panels_put_the_first_target_under_both_tokenizers_first():
+    bytes_summary = summarize_transfer(bts_table(transfer_rows({"null": 0.6, "self": 1.0, "b": 0.8, "c": 0.55})))
+    subwords = summarize_transfer(bts_table(transfer_rows({"null": 0.6, "self": 1.0, "b": 0.9})))
+    panels, order, first = subword_panels(bytes_summary, subwords, "spm", FOUR)
+    assert first == "a (bytes)" and order[:2] == ["a (bytes)", "a (spm)"]
+    assert set(panels["target"]) == {"a (bytes)", "a (spm)"}
+    assert set(panels.loc[panels["target"] == "a (bytes)", "source"]) <= set(subwords["partner"])
 
 
 def test_control_summary_puts_each_targets_controls_beside_its_best_language():

@@ -108,3 +108,16 @@ def by_tokenizer(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     last = list(summaries.values())[-1]
     stacked = pd.concat(summaries, names=["tokenizer"]).reset_index(level=0)
     return stacked[stacked["target"].isin(last["target"]) & stacked["partner"].isin(last["partner"])]
+
+
+def subword_panels(bytes_summary: pd.DataFrame, subword_summary: pd.DataFrame, tokenizer: str, languages: Mapping,
+                   value: str = "bts_norm_mean") -> tuple[pd.DataFrame, list[str], str]:
+    """One heatmap of the same design under bytes and under a shared subword ``tokenizer``: the stacked panels
+    (:func:`tokenizer_panels`, byte-level rows kept to the pairs the subword runs score), the axis order (the first
+    target under bytes, then under the tokenizer, then the languages and controls) and the row shown first."""
+    first = sorted(subword_summary["target"].unique())[0]
+    compared = by_tokenizer({"bytes": bytes_summary, tokenizer: subword_summary})
+    panels = tokenizer_panels({"bytes": compared[compared["tokenizer"] == "bytes"], tokenizer: subword_summary},
+                              languages, value)
+    order = [f"{first} (bytes)", f"{first} ({tokenizer})", *heatmap_order(subword_summary, languages)]
+    return panels, order, f"{first} (bytes)"
