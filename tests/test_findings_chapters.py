@@ -129,14 +129,15 @@ def test_every_undecided_claim_says_what_would_decide_it() -> None:
 
 def test_replicates_without_spread_give_no_interval() -> None:
     claim = chapter2.parallel_claim(pd.Series([0.5, 0.5, 0.5]))
-    assert claim.verdict is U and claim.reason.startswith("no interval from 3 languages: needs")
+    assert claim.verdict is U and claim.reason.startswith("no spread among 3 languages (every replicate or resample gives 0.5): needs")
 
 
 def test_a_crossover_law_through_two_sizes_has_no_interval() -> None:
     gaps, table = crossover_tables(first=0.1, last=-0.05, k=1.65, sd=0.0)
     claims = chapter7.crossover_claims(gaps, table[(table["N"] <= 3e4) & (table["target"] == "es")])
     assert claims[2].verdict is U and claims[2].reason == (
-        "no interval from 2 model sizes: needs crossovers at three or more model sizes")
+        "no spread among 2 model sizes (every replicate or resample gives 1.65): needs crossovers at three or more "
+        "model sizes")
 
 
 def test_mean_interval_is_students_t() -> None:

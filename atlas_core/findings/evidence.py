@@ -70,10 +70,14 @@ def judge(chapter: int, claim: str, paper: str, estimate: Estimate | None, regio
     """
     if estimate is None or estimate.n == 0 or not math.isfinite(estimate.value):
         return Claim(chapter, claim, paper, None, None, None, Verdict.NOT_MEASURED, f"not measured here: {needs}")
-    if estimate.n < 2 or estimate.low == estimate.high:
-        why = f"one of the {estimate.over} only" if estimate.n < 2 else f"{estimate.n} {estimate.over}"
+    if estimate.n < 2:
         return Claim(chapter, claim, paper, estimate.value, estimate.low, estimate.high, Verdict.UNDECIDED,
-                     f"no interval from {why}: needs {replicates or 'two or more ' + estimate.over}")
+                     f"no interval from one of the {estimate.over} only: needs "
+                     f"{replicates or 'two or more ' + estimate.over}")
+    if estimate.low == estimate.high:
+        return Claim(chapter, claim, paper, estimate.value, estimate.low, estimate.high, Verdict.UNDECIDED,
+                     f"no spread among {estimate.n} {estimate.over} (every replicate or resample gives "
+                     f"{estimate.value:.3g}): needs {replicates or 'more ' + estimate.over}")
     verdict = decide(estimate.low, estimate.high, region)
     where = {Verdict.REPRODUCED: "inside", Verdict.CONTRADICTED: "outside",
              Verdict.UNDECIDED: "across a boundary of"}[verdict]
