@@ -31,7 +31,8 @@ study: data
 book: study
 	$(ATLAS) book --profile $(PROFILE)
 
-test: data
+test: venv
+	$(ATLAS) data prepare --profile smoke  # the tests' profile: bytes and the shared SentencePiece vocabulary
 	$(PY) -m pytest -q
 
 lab: venv

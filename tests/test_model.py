@@ -40,7 +40,7 @@ def test_ladder_is_ordered_and_pilot_shapes_are_kept():
     assert LADDER["100k"].n_params_non_embedding == 100_096    # pilot d64 L2
     assert LADDER["300k"].n_params_non_embedding == 335_712    # pilot d96 L3
     with pytest.raises(AtlasError, match="ladder"):
-        get_scale("7k")
+        get_scale("5k")
 
 
 @pytest.mark.parametrize("d, layers, heads", [(32, 1, 2), (64, 2, 4), (96, 3, 3)])

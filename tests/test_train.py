@@ -242,7 +242,7 @@ def test_a_damaged_checkpoint_init_model_or_a_file_for_workdir_is_one_error(tmp_
     ({"batch_size": 0}, "batch_size must be at least 1, got 0"),
     ({"seed": -1}, "seed must not be negative, got -1"),
     ({"mixture": {"aa": 0.5, "xx": 0.5}}, "'xx'"),
-    ({"scale": "7k"}, "ladder"),
+    ({"scale": "5k"}, "ladder"),
     ({"tokens": 100}, "less than one batch"),
     ({"max_epochs": 0.2}, r"'aa'.*0.34 epochs.*max_epochs=0.2"),
     ({"unique_tokens": {"aa": 4096}, "max_epochs": 4.0}, r"'aa'.*5.00 epochs"),
