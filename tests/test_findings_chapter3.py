@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from atlas_core.analysis.law_comparison import ATLAS_DT, ATLAS_FULL, ATLAS_OTHER, CSL, CSL_DT, DCSL, MSL
 from atlas_core.findings import Verdict
-from atlas_core.findings.chapter3 import mean_interval, ordering_claim, table1_claims
+from atlas_core.findings.chapter3 import ordering_claim, table1_claims
 
 
 def r2_rows(scores: dict[str, list[float]], split: str, langs=("es", "ru", "pt")) -> pd.DataFrame:
     """One row per (law, language) for a split, seed 0; ``scores`` maps a law to one R² per language."""
     return pd.DataFrame([dict(law=law, lang=lang, split=split, seed=0, r2=r2)
                          for law, values in scores.items() for lang, r2 in zip(langs, values)])
-
-
-def test_mean_interval_is_students_t():
-    mean, low, high = mean_interval(np.array([1.0, 2.0, 3.0]))
-    assert mean == 2.0 and high - mean == pytest.approx(4.302653 * 1.0 / np.sqrt(3), rel=1e-6)
-    assert mean_interval(np.array([0.4])) == (0.4, 0.4, 0.4)
 
 
 def test_an_ordering_is_reproduced_contradicted_or_undecided():
@@ -47,3 +40,13 @@ def test_table1_claims_cover_both_settings():
     assert claims["mono: the laws extrapolate to the largest D (best R^2(D))"].verdict is Verdict.REPRODUCED
     assert claims["multi: transfer terms lift R^2(M)"].verdict is Verdict.REPRODUCED
     assert claims["multi: D_other lifts R^2"].verdict is Verdict.UNDECIDED  # constant difference: zero width
+
+
+def test_an_undecided_ordering_says_what_more_languages_would_cost():
+    mixed = r2_rows({ATLAS_DT: [0.9, 0.5, 0.8], CSL: [0.6, 0.8, 0.7]}, "N")
+    claim = ordering_claim(mixed, "c", "p", ATLAS_DT, CSL, "N", seconds=3 * 3600.0)
+    assert claim.verdict is Verdict.UNDECIDED
+    assert "would decide it (now 3)" in claim.reason and "core-hours more" in claim.reason
+    one = ordering_claim(r2_rows({ATLAS_DT: [0.9], CSL: [0.6]}, "N", langs=("es",)), "c", "p", ATLAS_DT, CSL, "N",
+                         seconds=7200.0)
+    assert "more languages on the scaling grid" in one.reason and "costs about 2 core-hours" in one.reason

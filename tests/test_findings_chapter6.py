@@ -12,6 +12,7 @@ from atlas_core.findings import Verdict
 from atlas_core.findings.chapter6 import curse_claims, fig4_claims
 
 PAPER = {"phi": 0.11, "psi": -0.04}
+RUNS = {"es": 12, "ru": 12}  # runs behind each language's bootstrap
 FIG5 = pd.DataFrame({"N": [1.40], "D_tot": [2.74]}, index=pd.Index([4], name="r"))
 
 
@@ -30,12 +31,14 @@ def test_signs_and_multipliers_are_decided_on_their_intervals():
                      ("ru", "phi"): (-2.73, -2.73, -2.73), ("ru", "psi"): (-0.1, -0.3, -0.05)})
     mult = pd.concat([multipliers("es", (1.3, 1.1, 1.6), (2.5, 2.0, 5.0)),
                       multipliers("ru", (0.9, 0.9, 0.9), (1.25, 1.25, 1.25))])
-    claims = {c.claim: c for c in curse_claims(est, mult, PAPER, FIG5)}
+    claims = {c.claim: c for c in curse_claims(est, mult, PAPER, FIG5, RUNS, seconds_per_run=1800.0)}
     assert claims["phi > 0: a capacity curse (es)"].verdict is Verdict.REPRODUCED
     assert claims["psi < 0: positive transfer (es)"].verdict is Verdict.UNDECIDED
     assert claims["psi < 0: positive transfer (ru)"].verdict is Verdict.REPRODUCED
     degenerate = claims["phi > 0: a capacity curse (ru)"]
     assert degenerate.verdict is Verdict.UNDECIDED and "degenerate bootstrap" in degenerate.reason
+    assert "costs about 0.5 core-hours" in degenerate.reason
+    assert "would decide it (now 12)" in claims["psi < 0: positive transfer (es)"].reason
     assert claims["model grows at 4x languages (N multiplier > 1) (es)"].verdict is Verdict.REPRODUCED
     assert claims["total data grows less than 4x at 4x languages (1 < D_tot multiplier < 4) (es)"].verdict \
         is Verdict.UNDECIDED
@@ -44,7 +47,7 @@ def test_signs_and_multipliers_are_decided_on_their_intervals():
 
 def test_an_interval_that_excludes_the_region_contradicts():
     est = estimates({("es", "phi"): (-0.3, -0.5, -0.1), ("es", "psi"): (0.3, 0.1, 0.5)})
-    claims = curse_claims(est, multipliers("es", (0.5, 0.3, 0.8), (6.0, 5.0, 7.0)), PAPER, FIG5)
+    claims = curse_claims(est, multipliers("es", (0.5, 0.3, 0.8), (6.0, 5.0, 7.0)), PAPER, FIG5, RUNS)
     assert [c.verdict for c in claims] == [Verdict.CONTRADICTED] * 4
 
 

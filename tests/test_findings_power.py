@@ -5,7 +5,8 @@ import math
 import pytest
 
 from atlas_core.errors import AtlasError
-from atlas_core.findings import Region
+from atlas_core.findings import Region, Verdict
+from atlas_core.findings.evidence import Estimate, judge
 from atlas_core.findings.power import boundary_distance, replicates_needed, what_would_decide
 
 
@@ -33,3 +34,12 @@ def test_the_sentence_counts_the_core_hours_of_the_extra_replicates() -> None:
 def test_without_a_measured_spread_there_is_no_estimate() -> None:
     with pytest.raises(AtlasError, match="measured spread"):
         replicates_needed(0.1, 0.0, 1, Region.above(0.0))
+
+
+def test_a_claim_without_a_measured_spread_still_says_what_one_more_replicate_costs() -> None:
+    one = judge(2, "c", "p", Estimate(0.3, 0.3, 0.3, 1, "seeds"), Region.above(0.0), needs="runs",
+                seconds_per_replicate=5400.0)
+    assert one.verdict is Verdict.UNDECIDED
+    assert one.reason.endswith("needs two or more seeds; one more replicate (seeds) costs about 1.5 core-hours")
+    flat = judge(2, "c", "p", Estimate(0.3, 0.3, 0.3, 4, "runs"), Region.above(0.0), needs="runs")
+    assert "no spread among 4 runs" in flat.reason and "core-hours" not in flat.reason

@@ -32,9 +32,9 @@ from atlas_core import published
 from atlas_core.analysis.curse import (CurseFit, curse_ends, curse_observations, fig5_multipliers, fit_curse,
                                        growth_with_k, mitigation_slopes, parameter_intervals, relative_loss)
 from atlas_core.errors import require_columns
-from atlas_core.findings.evidence import judge, mean_interval
-from atlas_core.findings.tables import StudyTables
-from atlas_core.findings.verdict import Claim, Region, Verdict, decide
+from atlas_core.findings.evidence import Estimate, judge, mean_interval
+from atlas_core.findings.tables import StudyTables, run_seconds
+from atlas_core.findings.verdict import Claim, Region, Verdict
 
 CHAPTER = 6
 SIGNS = (("phi", "phi > 0: a capacity curse", Region.above(0.0)), ("psi", "psi < 0: positive transfer",
@@ -54,21 +54,24 @@ FIG4 = ("relative loss grows with K (Fig. 4)", "a larger model suffers less (Fig
         f"the law fits each target language (mean R^2 > {R2_MIN:g})")
 
 
-def _decided(claim: str, paper: str, estimate: float, low: float, high: float, region: Region, what: str) -> Claim:
-    if not (pd.notna(low) and pd.notna(high)):
-        return Claim(CHAPTER, claim, paper, None, None, None, Verdict.NOT_MEASURED,
-                     f"not measured here: no interval for {what}")
-    reason = f"bootstrap 95% interval of {what}; claim region {region.describe()}"
-    if low == high:
-        reason += "; one point: a degenerate bootstrap (every resample gave the same value)"
-    return Claim(CHAPTER, claim, paper, float(estimate), float(low), float(high), decide(low, high, region), reason)
+DEGENERATE = "runs that move the fit when resampled (a degenerate bootstrap: the fit sits on a bound; more sizes or K)"
+
+
+def _decided(claim: str, paper: str, estimate: float, low: float, high: float, region: Region, what: str,
+             runs: int, seconds_per_run: float | None) -> Claim:
+    """A bootstrap interval of ``what`` over a language's ``runs``, judged against ``region``."""
+    known = pd.notna(low) and pd.notna(high)
+    interval = Estimate(float(estimate), float(low), float(high), runs, f"runs (bootstrap of {what})") if known \
+        else None
+    return judge(CHAPTER, claim, paper, interval, region, needs=f"an interval for {what}", replicates=DEGENERATE,
+                 seconds_per_replicate=seconds_per_run)
 
 
 def curse_claims(estimates: pd.DataFrame, multipliers: pd.DataFrame, published: dict[str, float],
-                 fig5: pd.DataFrame) -> list[Claim]:
+                 fig5: pd.DataFrame, runs: Mapping[str, int], seconds_per_run: float | None = None) -> list[Claim]:
     """The interval claims from ``estimates`` (index (lang, parameter), columns estimate, lower, upper), the
     ``multiplier_intervals`` rows (with a ``lang`` column), the paper's ``published`` phi and psi and Fig. 5's
-    points (index r, columns N and D_tot)."""
+    points (index r, columns N and D_tot); ``runs``: each language's runs behind its bootstrap."""
     require_columns(estimates, ("estimate", "lower", "upper"), "curse_claims (estimates)")
     require_columns(multipliers, ("lang", "r", "N", "N_lower", "N_upper", "D_tot", "D_tot_lower", "D_tot_upper"),
                     "curse_claims (multipliers)")
@@ -77,12 +80,12 @@ def curse_claims(estimates: pd.DataFrame, multipliers: pd.DataFrame, published: 
         for name, claim, region in SIGNS:
             row = estimates.loc[(lang, name)]
             claims.append(_decided(f"{claim} ({lang})", f"{published[name]:g}", row["estimate"], row["lower"],
-                                   row["upper"], region, name))
+                                   row["upper"], region, name, runs[lang], seconds_per_run))
     for m in multipliers[multipliers["r"] == R].itertuples():
         for quantity, claim, region in MULTIPLIERS:
             claims.append(_decided(f"{claim} ({m.lang})", f"{fig5.loc[R, quantity]:g}", getattr(m, quantity),
                                    getattr(m, f"{quantity}_lower"), getattr(m, f"{quantity}_upper"), region,
-                                   f"the {quantity} multiplier"))
+                                   f"the {quantity} multiplier", runs[m.lang], seconds_per_run))
     return claims
 
 
@@ -97,20 +100,27 @@ def claims(tables: StudyTables, n_bootstrap: int = N_BOOTSTRAP, seed: int = 0) -
                  for claim, paper in rows] + fig4_claims(pd.DataFrame(), {}))
     fits = fit_curse(curse_ends(capacity, tables.kind("mono")), n_bootstrap=n_bootstrap, seed=seed)
     rel = relative_loss(curse_observations(capacity, min_fraction=MIN_FRACTION))
-    return decided(parameter_intervals(fits, PAPER), fig5_multipliers(fits, RATIOS), rel, fits)
+    return decided(parameter_intervals(fits, PAPER), fig5_multipliers(fits, RATIOS), rel, fits,
+                   run_seconds(capacity))
 
 
-def decided(estimates: pd.DataFrame, multipliers: pd.DataFrame, rel: pd.DataFrame,
-            fits: Mapping[str, CurseFit]) -> list[Claim]:
+def decided(estimates: pd.DataFrame, multipliers: pd.DataFrame, rel: pd.DataFrame, fits: Mapping[str, CurseFit],
+            seconds: pd.Series | None = None) -> list[Claim]:
     """Every claim of the chapter from its analysis tables: :func:`curse_claims` against the paper's phi, psi and
-    Fig. 5, then :func:`fig4_claims`."""
-    return (curse_claims(estimates, multipliers, published.CURSE, published.FIG5_MULTIPLIERS.set_index("r"))
-            + fig4_claims(rel, fits))
+    Fig. 5, then :func:`fig4_claims`. ``seconds``: the capacity runs' training seconds (``run_seconds``), for what
+    an undecided claim would cost to decide. A fit at the run ends has one observation per run."""
+    runs = {lang: fit.free.n_obs for lang, fit in fits.items()}
+    per_run = float(seconds.mean()) if seconds is not None and len(seconds) else None
+    total = float(seconds.sum()) if seconds is not None and len(seconds) else None
+    return (curse_claims(estimates, multipliers, published.CURSE, published.FIG5_MULTIPLIERS.set_index("r"), runs,
+                         per_run)
+            + fig4_claims(rel, fits, total))
 
 
-def fig4_claims(rel: pd.DataFrame, fits: Mapping[str, CurseFit]) -> list[Claim]:
+def fig4_claims(rel: pd.DataFrame, fits: Mapping[str, CurseFit], seconds: float | None = None) -> list[Claim]:
     """Fig. 4's statements on a ``relative_loss`` table, and the fit's quality on the per-language ``fits``
-    (the decision rules are in the module docstring); an empty table gives "not measured"."""
+    (the decision rules are in the module docstring); an empty table gives "not measured". ``seconds``: the
+    training cost of the capacity runs, shared evenly by each claim's replicates."""
     growth = growth_with_k(rel)["slope"] if len(rel) else pd.Series(dtype=float)
     slopes = mitigation_slopes(rel, by=("lang",)) if len(rel) and (rel["K"] > 1).any() else None
     size = slopes["dlogN"] if slopes is not None else pd.Series(dtype=float)
@@ -121,5 +131,6 @@ def fig4_claims(rel: pd.DataFrame, fits: Mapping[str, CurseFit]) -> list[Claim]:
                  (lever, "(target, K) groups", Region.above(0.0), "yes"),
                  (r2, "target languages", Region.above(R2_MIN), f"> {R2_MIN:g} (8 languages)"))
     return [judge(CHAPTER, claim, paper, mean_interval(values, over) if len(values) else None, region,
-                  needs=f"{NEEDS}, at two or more sizes" if over.startswith("(target, K)") else NEEDS)
+                  needs=f"{NEEDS}, at two or more sizes" if over.startswith("(target, K)") else NEEDS,
+                  seconds_per_replicate=seconds / len(values) if seconds is not None and len(values) else None)
             for claim, (values, over, region, paper) in zip(FIG4, estimates)]

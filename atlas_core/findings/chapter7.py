@@ -41,11 +41,14 @@ def law_estimate(table: pd.DataFrame) -> Estimate | None:
 
 
 def crossover_claims(gaps: pd.DataFrame, table: pd.DataFrame, seconds_per_pair: float | None = None) -> list[Claim]:
-    """The chapter's claims on :func:`crossover_gaps` and :func:`crossover_table` tables."""
+    """The chapter's claims on :func:`crossover_gaps` and :func:`crossover_table` tables; ``seconds_per_pair``:
+    the training cost of one (size, language, seed) pair of curves (a model size costs its pairs)."""
     ordered = gaps.sort_values("tokens").groupby(["scale", "target", "seed"])["rel_gap"]
     first, last = ordered.first(), ordered.last()
     k = law_estimate(table) if len(table) else None
     paper_k = published.CROSSOVER_LAW["k"]
+    sizes = table["N"].nunique() if len(table) else 0
+    seconds_per_size = seconds_per_pair * len(table) / sizes if seconds_per_pair is not None and sizes else None
     return [
         judge(CHAPTER, "finetuning is ahead at first", "yes, every language",
               mean_interval(first, PAIRS) if len(first) else None, Region.above(0.0),
@@ -54,9 +57,9 @@ def crossover_claims(gaps: pd.DataFrame, table: pd.DataFrame, seconds_per_pair: 
               mean_interval(last, PAIRS) if len(last) else None, Region.below(0.0),
               needs="finetunes and runs from scratch", seconds_per_replicate=seconds_per_pair),
         judge(CHAPTER, "crossover compute C = c N^k", f"k = {paper_k}", k, Region.around(paper_k, 0.25),
-              needs=SIZES, replicates=SIZES),
+              needs=SIZES, replicates=SIZES, seconds_per_replicate=seconds_per_size),
         judge(CHAPTER, "larger models cross later in tokens (k > 1)", "D_cross ~ N^0.65", k, Region.above(1.0),
-              needs=SIZES, replicates=SIZES),
+              needs=SIZES, replicates=SIZES, seconds_per_replicate=seconds_per_size),
     ]
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from atlas_core.findings.power import what_would_decide
+from atlas_core.findings.power import replicate_cost, what_would_decide
 from atlas_core.findings.verdict import Claim, Region, Verdict, decide
 
 
@@ -66,18 +66,20 @@ def judge(chapter: int, claim: str, paper: str, estimate: Estimate | None, regio
     ``needs`` names the runs that measure the claim at all (for a profile without them); ``replicates`` what gives
     it an interval where the profile has one replicate ("5 seeds per pair, as the full profile trains");
     ``seconds_per_replicate``: the measured training cost of one more replicate, for the estimate of what would
-    decide an undecided claim.
+    decide an undecided claim (where the spread is not measured, the reason still gives the cost of one more).
     """
     if estimate is None or estimate.n == 0 or not math.isfinite(estimate.value):
         return Claim(chapter, claim, paper, None, None, None, Verdict.NOT_MEASURED, f"not measured here: {needs}")
     if estimate.n < 2:
         return Claim(chapter, claim, paper, estimate.value, estimate.low, estimate.high, Verdict.UNDECIDED,
                      f"no interval from one of the {estimate.over} only: needs "
-                     f"{replicates or 'two or more ' + estimate.over}")
+                     f"{replicates or 'two or more ' + estimate.over}"
+                     + replicate_cost(estimate.over, seconds_per_replicate))
     if estimate.low == estimate.high:
         return Claim(chapter, claim, paper, estimate.value, estimate.low, estimate.high, Verdict.UNDECIDED,
                      f"no spread among {estimate.n} {estimate.over} (every replicate or resample gives "
-                     f"{estimate.value:.3g}): needs {replicates or 'more ' + estimate.over}")
+                     f"{estimate.value:.3g}): needs {replicates or 'more ' + estimate.over}"
+                     + replicate_cost(estimate.over, seconds_per_replicate))
     verdict = decide(estimate.low, estimate.high, region)
     where = {Verdict.REPRODUCED: "inside", Verdict.CONTRADICTED: "outside",
              Verdict.UNDECIDED: "across a boundary of"}[verdict]

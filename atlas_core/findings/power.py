@@ -30,6 +30,13 @@ def replicates_needed(estimate: float, half_width: float, n: int, region: Region
     return math.inf if gap == 0 else float(max(n, math.ceil(n * (half_width / gap) ** 2)))
 
 
+def replicate_cost(over: str, seconds_per_replicate: float | None) -> str:
+    """What one more of ``over`` costs, as a clause ("" without a measured cost)."""
+    if seconds_per_replicate is None or not math.isfinite(seconds_per_replicate):
+        return ""
+    return f"; one more replicate ({over}) costs about {seconds_per_replicate / 3600:.2g} core-hours"
+
+
 def what_would_decide(estimate: float, half_width: float, n: int, over: str, region: Region,
                       seconds_per_replicate: float | None = None) -> str:
     """One plain sentence: how many ``over`` (seeds, runs, ...) would decide the claim, and at what cost."""
