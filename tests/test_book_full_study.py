@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from atlas_core.book import full_study
 from atlas_core.data import LANGUAGES
-from atlas_core.findings import Claim, StudyTables, Verdict, claims_beside
+from atlas_core.findings import Claim, StudyTables, Verdict, claims_beside, conflicts
 
 
 def claim(text: str, verdict: Verdict, ours: float | None = 0.5) -> Claim:
@@ -54,3 +54,23 @@ def test_the_full_study_itself_has_one_column():
 def test_an_incomplete_full_store_reports_how_many_runs_are_shipped(tmp_path):
     tables, status = full_study.full_study_tables("quick", LANGUAGES, root=tmp_path)
     assert tables is None and status.startswith("full study: 0 of ") and "runs shipped so far" in status
+
+
+def test_a_conflict_is_one_profile_reproducing_what_the_other_contradicts():
+    ours = [claim("a", Verdict.REPRODUCED), claim("b", Verdict.CONTRADICTED), claim("c", Verdict.UNDECIDED),
+            claim("d", Verdict.REPRODUCED)]
+    full = [claim("a", Verdict.CONTRADICTED), claim("b", Verdict.CONTRADICTED), claim("c", Verdict.REPRODUCED),
+            claim("d", Verdict.REPRODUCED)]
+    assert list(conflicts(claims_beside(ours, full, ""))["claim"]) == ["a"]
+    assert conflicts(claims_beside(ours, None, full_study.PENDING)).empty
+    assert conflicts(claims_beside(ours, ours, "").drop(columns=["full_verdict"])).empty
+
+
+def test_disagreements_says_whether_the_full_study_resolves_anything(capsys):
+    ours = [claim("a", Verdict.REPRODUCED), claim("b", Verdict.UNDECIDED)]
+    assert full_study.disagreements(claims_beside(ours, [claim("a", Verdict.CONTRADICTED)], "")).shape[0] == 1
+    assert full_study.disagreements(claims_beside(ours, None, full_study.PENDING)).empty
+    assert full_study.disagreements(claims_beside(ours, None, "").drop(columns=["full_verdict"])).empty
+    assert capsys.readouterr().out.splitlines() == [
+        "1 of 2 claims resolved one way here and the other way in the full study",
+        "the full study resolves none of these claims yet", "no second column: this is the full study"]

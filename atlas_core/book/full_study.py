@@ -8,6 +8,7 @@ study's runs too (:func:`atlas_core.findings.verdict.claims_beside`).
     paper_vs_ours(claims, chapter_claims, profile, languages)     that table, after printing the verdict counts and
                                                                   the status line (a chapter's closing cell)
     verdict_summary(beside)                                       claims per verdict, this profile's and the full's
+    disagreements(beside)                                         the claims the two resolve in opposite directions
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from atlas_core.findings import Claim, StudyTables, summary_line
-from atlas_core.findings.verdict import claims_beside
+from atlas_core.findings.verdict import Verdict, claims_beside, conflicts
 
 FULL = "full"
 PENDING = "pending: release incomplete"
@@ -65,3 +66,16 @@ def verdict_summary(beside: pd.DataFrame) -> pd.DataFrame:
         columns["full study"] = beside["full_verdict"]
     counts = pd.DataFrame({name: values.value_counts() for name, values in columns.items()})
     return counts.fillna(0).astype(int).rename_axis("verdict")
+
+
+def disagreements(beside: pd.DataFrame) -> pd.DataFrame:
+    """Prints how many claims this profile and the full study resolve in opposite directions and returns them
+    (:func:`~atlas_core.findings.verdict.conflicts`)."""
+    if "full_verdict" not in beside.columns:
+        print("no second column: this is the full study")
+    elif beside["full_verdict"].isin([Verdict.REPRODUCED.value, Verdict.CONTRADICTED.value]).any():
+        print(f"{len(conflicts(beside))} of {len(beside)} claims resolved one way here and the other way in the full "
+              f"study")
+    else:
+        print("the full study resolves none of these claims yet")
+    return conflicts(beside)

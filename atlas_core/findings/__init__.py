@@ -25,7 +25,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from atlas_core.findings.tables import StudyTables
-from atlas_core.findings.verdict import Claim, Region, Verdict, claims_beside, claims_table, decide
+from atlas_core.findings.verdict import Claim, Region, Verdict, claims_beside, claims_table, conflicts, decide
 
 CHAPTERS = (
     "atlas_core.findings.chapter2",
@@ -50,4 +50,4 @@ def summary_line(claims: list[Claim]) -> str:
 
 
 __all__ = ["CHAPTERS", "Claim", "Region", "StudyTables", "Verdict", "all_claims", "claims_beside", "claims_table",
-           "decide", "summary_line"]
+           "conflicts", "decide", "summary_line"]

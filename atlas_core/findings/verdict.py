@@ -121,6 +121,17 @@ def claims_beside(ours: list[Claim], full: list[Claim] | None, full_status: str)
     return table
 
 
+def conflicts(beside: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a :func:`claims_beside` table where the two profiles resolve a claim in opposite directions:
+    one reproduces it, the other contradicts it (an undecided or unmeasured side is no conflict)."""
+    resolved = {Verdict.REPRODUCED.value, Verdict.CONTRADICTED.value}
+    if "full_verdict" not in beside.columns:
+        return beside.iloc[0:0]
+    mask = (beside["verdict"].isin(resolved) & beside["full_verdict"].isin(resolved)
+            & (beside["verdict"] != beside["full_verdict"]))
+    return beside[mask]
+
+
 def _interval(claim: Claim | None) -> str:
     if claim is None or claim.ours is None:
         return ""
